@@ -1,0 +1,35 @@
+# Two commands do all set-up on a fresh machine:
+#   make book   builds the book, executing every chapter  -> _build/html
+#   make test   runs the whole test suite (helper tests + every chapter under nbval)
+# Both create .venv and install requirements.txt into it first.
+#
+# MNIST_DIR: a folder with the four MNIST IDX files. Default: ../shared/data/mnist when
+# it exists; empty means Keras downloads MNIST (needs internet).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+MNIST_DIR ?= $(wildcard ../shared/data/mnist)
+
+export PATH := $(BIN):$(PATH)
+export BNNBOOK_MNIST_DIR := $(if $(MNIST_DIR),$(abspath $(MNIST_DIR)))
+export PYTHONHASHSEED := 0
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: book test clean
+
+$(VENV)/installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+book: $(VENV)/installed
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+
+test: $(VENV)/installed
+	$(BIN)/python -m pytest --nbval-lax --durations=0 -v
+
+clean:
+	rm -rf _build book/artifacts
