@@ -146,3 +146,13 @@ def scale_to_pm1(images: np.ndarray) -> np.ndarray:
     if images.dtype != np.uint8:
         raise TypeError(f"expected uint8 images in 0..255, got {images.dtype}")
     return (images.astype(np.float32) / 127.5 - 1.0)[..., np.newaxis]
+
+
+def holdout(x: np.ndarray, y: np.ndarray, size: int = 5000) -> tuple[Split, Split]:
+    """Split off the last ``size`` examples as a validation set: ``(train, validation)``.
+
+    The test set stays untouched until the final evaluation.
+    """
+    if not 0 < size < len(x):
+        raise ValueError(f"validation size {size} must be between 0 and {len(x)}")
+    return (x[:-size], y[:-size]), (x[-size:], y[-size:])

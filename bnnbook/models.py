@@ -84,3 +84,22 @@ def float_model() -> tf.keras.Sequential:
         ],
         name="float_cnn",
     )
+
+
+def architecture(model: tf.keras.Model) -> list[tuple[str, dict]]:
+    """Each layer's class and configuration, without the names Keras makes up (also
+    those of nested objects such as quantizers).
+
+    Two models with equal architectures compute the same function of the same weights.
+    """
+    return [(type(layer).__name__, _without_names(layer.get_config())) for layer in model.layers]
+
+
+def _without_names(config):
+    if isinstance(config, dict):
+        return {k: _without_names(v) for k, v in config.items() if k != "name"}
+    if isinstance(config, tuple):
+        return tuple(_without_names(v) for v in config)
+    if isinstance(config, list):
+        return [_without_names(v) for v in config]
+    return config

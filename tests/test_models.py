@@ -9,7 +9,9 @@ import larq as lq
 import numpy as np
 import pytest
 
-from bnnbook.models import binary_model, float_model
+import tensorflow as tf
+
+from bnnbook.models import architecture, binary_model, float_model
 
 
 def _summary(model) -> str:
@@ -46,3 +48,14 @@ def test_outputs_are_probabilities(build):
     assert probabilities.shape == (4, 10)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
     assert (probabilities >= 0).all()
+
+
+def test_architecture_ignores_names_but_not_settings():
+    assert architecture(binary_model()) == architecture(binary_model())
+    assert architecture(binary_model()) != architecture(float_model())
+    other = tf.keras.Sequential([tf.keras.Input((28, 28, 1)), *[
+        type(layer).from_config({**layer.get_config(), "use_bias": True})
+        if i == 0 else type(layer).from_config(layer.get_config())
+        for i, layer in enumerate(binary_model().layers)
+    ]])
+    assert architecture(other) != architecture(binary_model())
