@@ -1,6 +1,8 @@
 # Two commands do all set-up on a fresh machine:
-#   make book   builds the book, executing every chapter  -> _build/html
-#   make test   runs the whole test suite (helper tests + every chapter under nbval)
+#   make book   builds the book, executing every chapter        -> _build/html
+#   make test   builds the book, then runs the whole test suite: helper tests, every
+#               chapter under nbval, the rendered book in headless Chromium, and a
+#               Colab-like environment
 # Both create .venv and install requirements.txt into it first.
 #
 # MNIST_DIR: a folder with the four MNIST IDX files. Default: ../shared/data/mnist when
@@ -16,7 +18,7 @@ export BNNBOOK_MNIST_DIR := $(if $(MNIST_DIR),$(abspath $(MNIST_DIR)))
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: book test clean
+.PHONY: book test chromium bench clean
 
 $(VENV)/installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +30,19 @@ $(VENV)/installed: requirements.txt pyproject.toml
 book: $(VENV)/installed
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 
-test: $(VENV)/installed
+# Debian's Chromium for the browser tests (Playwright cannot download its own browser
+# here). Installed where we are root with apt; elsewhere the browser tests skip and say why.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "No Chromium and no root apt-get: the browser tests will be skipped."; fi; }
+
+test: book chromium
 	$(BIN)/python -m pytest --nbval-lax --durations=0 -v
+
+bench: $(VENV)/installed
+	cd book && $(BIN)/python -m bnnbook.bench
 
 clean:
 	rm -rf _build book/artifacts

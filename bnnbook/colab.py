@@ -9,8 +9,10 @@ library, so it runs before TensorFlow or numpy is imported.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from importlib import metadata
 
 
@@ -57,4 +59,5 @@ def install_stack(restart: bool = True) -> None:
             flush=True,
         )
         if restart:
-            os.kill(os.getpid(), 9)
+            time.sleep(1)  # let the message reach the notebook before the kernel dies
+            os.kill(os.getpid(), signal.SIGKILL)

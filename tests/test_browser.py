@@ -1,0 +1,168 @@
+"""The rendered book in a real browser: headless Chromium driven by Playwright.
+
+Runs against ``_build/html`` as ``make book`` built it (executed chapters), served on
+127.0.0.1. Screenshots go to ``_build/screenshots``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlparse
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+HTML = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+#: Hosts a page may load from that this offline machine cannot reach: MathJax's CDN.
+#: A reader online loads them; here their failures are recorded, not counted as errors.
+OFFLINE_HOSTS = {"cdn.jsdelivr.net"}
+
+
+def _pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]):
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return [f"{f}.html" for f in files]
+
+
+PAGES = _pages()
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if found := shutil.which(name):
+            return found
+    pytest.skip("no Chromium on this machine: install Debian's `chromium` package "
+                "(`make test` does so where it runs as root)")
+
+
+@pytest.fixture(scope="module")
+def site():
+    if not (HTML / "index.html").is_file():
+        pytest.fail(f"{HTML} has no built book: run `make book` first (`make test` does)")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    executable = _chromium()
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def visits(site, browser) -> dict[str, dict]:
+    """Open every page once; record console errors, blocked requests and the DOM facts."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for page_path in PAGES:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors, offline = [], []
+
+        def route(route, request, offline=offline):
+            host = urlparse(request.url).hostname
+            if host in ("127.0.0.1", "localhost") or request.url.startswith("data:"):
+                return route.continue_()
+            offline.append(request.url)
+            return route.abort()
+
+        page.route("**/*", route)
+        page.on("console", lambda m, errors=errors: m.type == "error" and errors.append(m.text))
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        response = page.goto(urljoin(site, page_path), wait_until="networkidle")
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        page.wait_for_timeout(300)
+        results[page_path] = {
+            "status": response.status,
+            "title": page.title(),
+            "h1": page.locator("main h1").first.inner_text(),
+            "images": page.evaluate(
+                "Array.from(document.images).map(i => [i.src, i.complete, i.naturalWidth, i.naturalHeight])"),
+            "links": page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"),
+            "text": page.locator("main").inner_text(),
+            "tracebacks": page.locator("main .output.traceback, main .output.error, main .output.stderr").count(),
+            "errors": errors,
+            "offline": offline,
+        }
+        page.screenshot(path=str(SHOTS / f"{Path(page_path).stem}.png"), full_page=True)
+        page.close()
+    return results
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_page_loads_with_title_and_no_console_errors(visits, page_path):
+    visit = visits[page_path]
+    assert visit["status"] == 200
+    assert visit["h1"].strip() and visit["h1"].strip().rstrip("#") in visit["title"]
+    own_errors = [e for e in visit["errors"] if not any(host in e for host in OFFLINE_HOSTS)
+                  and "net::ERR_FAILED" not in e]
+    assert own_errors == [], own_errors
+    unexpected = [u for u in visit["offline"] if urlparse(u).hostname not in OFFLINE_HOSTS]
+    assert unexpected == [], f"the page loads resources from the internet: {unexpected}"
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_every_image_has_loaded(visits, page_path):
+    broken = [src for src, complete, width, height in visits[page_path]["images"]
+              if not (complete and width > 0 and height > 0)]
+    assert broken == [], broken
+
+
+@pytest.mark.parametrize("page_path", [p for p in PAGES if p.endswith(tuple(f"{n}.html" for n in ("01_data", "02_float_baseline", "03_binarized_qat", "04_size_speed_memory")))])
+def test_chapter_shows_figures_and_no_errors(visits, page_path):
+    visit = visits[page_path]
+    figures = [i for i in visit["images"] if "/_images/" in i[0]]
+    assert len(figures) >= 2, "an executed chapter shows its figures"
+    assert visit["tracebacks"] == 0
+    for marker in ("Traceback (most recent call last)", "AssertionError", "Error:"):
+        assert marker not in visit["text"], f"{page_path} shows {marker!r}"
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_internal_links_resolve(visits, site, page_path):
+    missing = []
+    for link in visits[page_path]["links"]:
+        if not link.startswith(site):
+            continue
+        target, fragment = urldefrag(link)
+        path = HTML / urlparse(target).path.lstrip("/")
+        if path.is_dir():
+            path = path / "index.html"
+        if not path.is_file():
+            missing.append(link)
+        elif fragment and path.suffix == ".html" and not re.search(
+            rf'id="{re.escape(fragment)}"', path.read_text(errors="replace")
+        ):
+            missing.append(link)
+    assert missing == [], missing
+
+
+@pytest.mark.parametrize("page_path", [p for p in PAGES if p.startswith("book/0")])
+def test_colab_launch_link_opens_this_chapter(visits, page_path):
+    repository = CONFIG["repository"]["url"].removeprefix("https://github.com/")
+    expected = (f"https://colab.research.google.com/github/{repository}/blob/"
+                f"{CONFIG['repository']['branch']}/{page_path.removesuffix('.html')}.ipynb")
+    colab = {link for link in visits[page_path]["links"] if link.startswith("https://colab.research.google.com/")}
+    assert colab == {expected}, colab

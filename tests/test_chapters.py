@@ -1,0 +1,99 @@
+"""The chapters as files: stored without outputs, framed alike, linked to the right
+repository, and all in the table of contents."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+REPOSITORY = CONFIG["repository"]["url"].removeprefix("https://github.com/")
+BRANCH = CONFIG["repository"]["branch"]
+
+
+def _cells(path) -> list[dict]:
+    return json.loads(path.read_text())["cells"]
+
+
+def _source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+def test_there_are_chapters():
+    assert len(NOTEBOOKS) >= 4
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_stored_without_outputs(path):
+    dirty = [i for i, c in enumerate(_cells(path)) if c.get("outputs") or c.get("execution_count")]
+    assert not dirty, f"{path.name}: cells {dirty} hold outputs; clear them before committing"
+
+
+def test_every_tracked_notebook_is_checked():
+    listed = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout.split()
+    assert {ROOT / p for p in listed} <= set(NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_first_cell_is_the_colab_badge_of_this_notebook(path):
+    first = _source(_cells(path)[0])
+    link = f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}/book/{path.name}"
+    assert first.startswith(f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({link})")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_first_code_cell_is_the_guarded_colab_setup(path):
+    code = next(_source(c) for c in _cells(path) if c["cell_type"] == "code")
+    assert 'if "google.colab" in sys.modules:' in code
+    assert f'"bnnbook @ git+https://github.com/{REPOSITORY}@{BRANCH}"' in code
+    assert "install_stack()" in code
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_bnnbook_is_imported_before_tensorflow(path):
+    code = "\n".join(_source(c) for c in _cells(path) if c["cell_type"] == "code")
+    first_bnnbook = code.find("import bnnbook")
+    assert first_bnnbook != -1
+    for other in ("import tensorflow", "import larq"):
+        assert code.find(other) == -1 or code.find(other) > first_bnnbook, f"{other} before bnnbook"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_is_framed_like_the_others(path):
+    text = "\n".join(_source(c) for c in _cells(path) if c["cell_type"] == "markdown")
+    headings = re.findall(r"^##? (.+)$", text, flags=re.M)
+    for expected in ("Overview", "Prerequisites", "Summary", "What's next", "Resources and references"):
+        assert expected in headings, f"{path.name} has no '{expected}' section"
+    code = "\n".join(_source(c) for c in _cells(path) if c["cell_type"] == "code")
+    assert "set_seed()" in code and "versions()" in code, "print the seed and versions at the top"
+
+
+def _toc_files(entries) -> list[str]:
+    files = []
+    for entry in entries:
+        if "file" in entry:
+            files.append(entry["file"])
+        files += _toc_files(entry.get("sections", []) + entry.get("chapters", []))
+    return files
+
+
+def test_every_chapter_is_in_the_table_of_contents():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    listed = _toc_files(toc.get("chapters", []) + toc.get("parts", []))
+    assert [f"book/{p.stem}" for p in NOTEBOOKS] == [f for f in listed if (ROOT / f"{f}.ipynb").exists()]
+
+
+def test_every_repository_address_matches_the_config():
+    texts = [(ROOT / "README.md").read_text(), (ROOT / "book" / "intro.md").read_text()]
+    texts += [p.read_text() for p in NOTEBOOKS]
+    pattern = r"(?:github\.com|colab\.research\.google\.com/github)/([\w-]+/[\w-]+)"
+    found = {m for text in texts for m in re.findall(pattern, text)}
+    assert found <= {REPOSITORY}, f"addresses other than {REPOSITORY} (from _config.yml): {found - {REPOSITORY}}"
