@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 
-import bnnbook  # noqa: F401  (Keras 2 before TensorFlow)
 from bnnbook import timing
 
 #: Images per call for the throughput figures.

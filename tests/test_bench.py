@@ -1,0 +1,55 @@
+"""The benchmark machinery on the book's (untrained) models and a tiny convolution."""
+
+from __future__ import annotations
+
+import pytest
+
+from bnnbook import bench
+from bnnbook.models import binary_model, float_model
+
+
+@pytest.fixture(scope="module")
+def paths(tmp_path_factory):
+    return bench.write_models(float_model(), binary_model(), tmp_path_factory.mktemp("deploy"))
+
+
+def test_write_models_writes_every_form(paths):
+    assert set(paths) == {"float_keras", "binary_keras", "float_tflite", "binary_lce", "binary_lce_conv"}
+    assert all(path.stat().st_size > 0 for path in paths.values())
+    assert paths["binary_lce_conv"].stat().st_size < paths["float_tflite"].stat().st_size / 10
+
+
+@pytest.mark.parametrize("key, runtime, options", [
+    ("binary_keras", "keras", {}),
+    ("float_tflite", "tflite", {}),
+    ("binary_lce_conv", "lce", {"indirect_bgemm": True, "xnnpack": True}),
+])
+def test_measure_fresh_reports_timings_and_memory(paths, key, runtime, options):
+    config = bench.Config(f"test {runtime}", runtime, str(paths[key]), threads=1, **options)
+    result = bench.measure_fresh(config, batch=8)
+    assert result["label"] == config.label and result["threads"] == 1
+    for name in ("latency", "batch_time"):
+        t = result[name]
+        assert 0 < t["p10"] <= t["median"] <= t["p90"]
+    assert result["images_per_second"] == pytest.approx(8 / result["batch_time"]["median"])
+    assert result["peak_rss_bytes"] >= result["rss_before_bytes"] > 0
+    assert f"| {config.label} | 1 |" in bench.speed_table([result])
+
+
+def test_measure_fresh_reports_a_failing_engine_clearly(tmp_path):
+    config = bench.Config("broken", "lce", str(tmp_path / "missing.tflite"), threads=1)
+    with pytest.raises(RuntimeError, match="benchmark of 'broken' failed"):
+        bench.measure_fresh(config, batch=2)
+
+
+def test_engine_configs_cover_every_engine_per_thread_count(paths):
+    configs = bench.engine_configs(paths, threads=(1, 2))
+    assert len(configs) == 14 and {c.threads for c in configs} == {1, 2}
+    assert {c.runtime for c in configs} == {"keras", "tflite", "lce"}
+
+
+def test_conv_sweep_on_a_tiny_layer():
+    [row] = bench.conv_sweep(shapes=((32, 8),), repeats=3)
+    assert row["channels"] == 32 and row["size"] == 8
+    assert row["speedup"] == pytest.approx(row["float_tflite"] / row["binary_lce_best"])
+    assert "| 32 | 8x8 |" in bench.sweep_table([row])
