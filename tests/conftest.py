@@ -51,3 +51,19 @@ def _refuse_dns(attempts: list[tuple]):
         raise NetworkUsed(f"DNS lookup of {host} during a test")
 
     return getaddrinfo
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print each chapter's executed wall time (the sum of its cells under nbval)."""
+    seconds: dict[str, float] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            nodeid = getattr(report, "nodeid", "")
+            if ".ipynb::" in nodeid and getattr(report, "when", "") in ("setup", "call", "teardown"):
+                chapter = nodeid.split("::")[0]
+                seconds[chapter] = seconds.get(chapter, 0.0) + report.duration
+    if seconds:
+        terminalreporter.section("chapter wall times (nbval)")
+        for chapter, total in sorted(seconds.items()):
+            terminalreporter.write_line(f"{chapter}: {total:.0f} s")
+        terminalreporter.write_line(f"all chapters: {sum(seconds.values()):.0f} s")

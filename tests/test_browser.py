@@ -106,11 +106,14 @@ def visits(site, browser) -> dict[str, dict]:
             "images": page.evaluate(
                 "Array.from(document.images).map(i => [i.src, i.complete, i.naturalWidth, i.naturalHeight])"),
             "links": page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"),
+            "launch": page.evaluate(
+                "Array.from(document.querySelectorAll('.dropdown-launch-buttons a[href]')).map(a => a.href)"),
             "text": page.locator("main").inner_text(),
             "tracebacks": page.locator("main .output.traceback, main .output.error, main .output.stderr").count(),
             "errors": errors,
             "offline": offline,
         }
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(SHOTS / f"{Path(page_path).stem}.png"), full_page=True)
         page.close()
     return results
@@ -169,4 +172,5 @@ def test_colab_launch_link_opens_this_chapter(visits, page_path):
     expected = (f"https://colab.research.google.com/github/{repository}/blob/"
                 f"{CONFIG['repository']['branch']}/{page_path.removesuffix('.html')}.ipynb")
     colab = {link for link in visits[page_path]["links"] if link.startswith("https://colab.research.google.com/")}
-    assert colab == {expected}, colab
+    assert colab == {expected}, colab  # the badge and the launch button, nothing else
+    assert expected in visits[page_path]["launch"], "the rocket menu has no Colab link"

@@ -65,7 +65,7 @@ LCE_CHECK = textwrap.dedent('''
 
 
 @pytest.fixture(scope="module")
-def colab(tmp_path_factory):
+def colab(tmp_path_factory, mnist_dir):
     root = tmp_path_factory.mktemp("colab")
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -81,7 +81,8 @@ def colab(tmp_path_factory):
     startup.mkdir(parents=True)
     (startup / "00-colab.py").write_text("import google.colab\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "TF_USE_LEGACY"))}
-    env.update(PATH=f"{venv / 'bin'}:{env['PATH']}", IPYTHONDIR=str(root / "ipython"))
+    env.update(PATH=f"{venv / 'bin'}:{env['PATH']}", IPYTHONDIR=str(root / "ipython"),
+               BNNBOOK_MNIST_DIR=str(mnist_dir))  # a Colab user would let Keras download
     return python, env
 
 

@@ -1,0 +1,60 @@
+"""One ``predict(images) -> probabilities`` function per inference engine.
+
+- Keras: the model's forward pass compiled with ``tf.function`` (Larq's QAT model
+  computes in float32 with sign functions: a simulation, not binary arithmetic).
+- TensorFlow Lite: ``tf.lite.Interpreter`` on a float flatbuffer (XNNPACK by default).
+- LCE: Larq Compute Engine's interpreter. Its converted models take one image at a time,
+  so a batch runs as a loop over images inside the interpreter's ``predict``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import larq_compute_engine as lce
+import numpy as np
+import tensorflow as tf
+
+Predict = Callable[[np.ndarray], np.ndarray]
+
+
+def keras_predict(model: tf.keras.Model) -> Predict:
+    """``model``'s inference-mode forward pass as one compiled TensorFlow graph."""
+    forward = tf.function(lambda x: model(x, training=False))
+    return lambda images: forward(tf.constant(images)).numpy()
+
+
+def tflite_predict(flatbuffer: bytes, batch: int, threads: int) -> Predict:
+    """A TensorFlow Lite interpreter resized to ``batch`` images, on ``threads`` threads."""
+    interpreter = tf.lite.Interpreter(model_content=flatbuffer, num_threads=threads)
+    source = interpreter.get_input_details()[0]
+    interpreter.resize_tensor_input(source["index"], [batch, *source["shape"][1:]])
+    interpreter.allocate_tensors()
+    target = interpreter.get_output_details()[0]["index"]
+
+    def predict(images: np.ndarray) -> np.ndarray:
+        interpreter.set_tensor(source["index"], images)
+        interpreter.invoke()
+        return interpreter.get_tensor(target)
+
+    return predict
+
+
+def lce_predict(
+    flatbuffer: bytes, threads: int, indirect_bgemm: bool = False, xnnpack: bool = False
+) -> Predict:
+    """LCE's interpreter with the chosen kernels.
+
+    Args:
+        indirect_bgemm: use the indirect binary GEMM kernel for ``LceBconv2d`` instead of
+            the default (im2col + BGEMM) one.
+        xnnpack: run the float ops (first layer, quantize/dequantize) through XNNPACK.
+    """
+    interpreter = lce.testing.Interpreter(
+        flatbuffer,
+        num_threads=threads,
+        use_reference_bconv=False,
+        use_indirect_bgemm=indirect_bgemm,
+        use_xnnpack=xnnpack,
+    )
+    return interpreter.predict

@@ -1,0 +1,142 @@
+"""Training recipes, and trained models kept as artifacts for later chapters.
+
+Chapter 2 trains the float model and chapter 3 the binarized one; both save the model
+and its history under :func:`artifacts_dir`, so chapter 4 need not retrain. A chapter
+run on its own (in Colab, say) trains what it needs when the artifact is missing or was
+trained with another recipe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from bnnbook.repro import SEED, set_seed, versions
+
+ENV_VAR = "BNNBOOK_ARTIFACTS"
+LOSS = "sparse_categorical_crossentropy"
+
+Split = tuple[np.ndarray, np.ndarray]
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """How a model is trained: Adam, sparse categorical cross-entropy, fixed epochs.
+
+    Attributes:
+        epochs: passes over the training set.
+        batch_size: images per gradient step.
+        learning_rate: Adam's (initial) step size.
+        schedule: ``"constant"``, or ``"cosine"`` for a cosine decay from
+            ``learning_rate`` to 0 over all steps of training.
+    """
+
+    epochs: int = 6
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    schedule: str = "constant"
+
+    def learning_rate_at(self, steps: int) -> tf.keras.optimizers.schedules.LearningRateSchedule | float:
+        """The learning rate (a schedule if it varies) for ``steps`` steps in all."""
+        if self.schedule == "constant":
+            return self.learning_rate
+        if self.schedule == "cosine":
+            return tf.keras.optimizers.schedules.CosineDecay(self.learning_rate, steps)
+        raise ValueError(f"unknown schedule {self.schedule!r}: use 'constant' or 'cosine'")
+
+
+#: Larq's MNIST guide: Adam at a constant 1e-3. Chapter 2 trains the float model with it.
+LARQ_GUIDE = Recipe(epochs=6, batch_size=64, learning_rate=1e-3, schedule="constant")
+
+#: Chapter 3's recipe for the binarized model: Adam from 1e-2 with cosine decay to 0.
+COSINE = Recipe(epochs=6, batch_size=64, learning_rate=1e-2, schedule="cosine")
+
+#: The recipe each saved model ("float", "binary") was trained with.
+RECIPES = {"float": LARQ_GUIDE, "binary": COSINE}
+
+
+def fit(
+    model: tf.keras.Model, recipe: Recipe, train: Split, validation: Split,
+    callbacks: list[tf.keras.callbacks.Callback] | None = None, verbose: int = 0,
+) -> dict[str, list[float]]:
+    """Compile ``model`` with Adam and train it by ``recipe`` (``callbacks`` go to
+    ``model.fit``).
+
+    Returns Keras's history: per-epoch ``loss``, ``accuracy``, ``val_loss`` and
+    ``val_accuracy``.
+    """
+    x, y = train
+    steps = recipe.epochs * -(-len(x) // recipe.batch_size)
+    model.compile(
+        optimizer=tf.keras.optimizers.Adam(recipe.learning_rate_at(steps)),
+        loss=LOSS,
+        metrics=["accuracy"],
+    )
+    history = model.fit(
+        x, y, batch_size=recipe.batch_size, epochs=recipe.epochs,
+        validation_data=validation, callbacks=callbacks, verbose=verbose,
+    )
+    return {key: [float(v) for v in values] for key, values in history.history.items()}
+
+
+def artifacts_dir(directory: str | os.PathLike | None = None) -> Path:
+    """Where trained models live: ``directory``, else ``$BNNBOOK_ARTIFACTS``, else
+    ``./artifacts``. Created if missing."""
+    path = Path(directory or os.environ.get(ENV_VAR) or "artifacts")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save(
+    name: str, model: tf.keras.Model, history: dict, recipe: Recipe, seed: int,
+    directory: str | os.PathLike | None = None,
+) -> Path:
+    """Save ``model`` as ``<name>.h5`` (HDF5, without optimizer state) and its history,
+    recipe, seed and library versions as ``<name>.json``. Returns the model's path."""
+    folder = artifacts_dir(directory)
+    model.save(folder / f"{name}.h5", include_optimizer=False)
+    record = {"recipe": dataclasses.asdict(recipe), "seed": seed, "history": history,
+              "versions": versions()}
+    (folder / f"{name}.json").write_text(json.dumps(record, indent=1))
+    return folder / f"{name}.h5"
+
+
+def load(
+    name: str, recipe: Recipe, seed: int, directory: str | os.PathLike | None = None
+) -> tuple[tf.keras.Model, dict] | None:
+    """The saved model ``name`` (compiled for ``evaluate``) and its history, or ``None``
+    if there is none trained with this recipe and seed."""
+    folder = artifacts_dir(directory)
+    model_path, record_path = folder / f"{name}.h5", folder / f"{name}.json"
+    if not (model_path.is_file() and record_path.is_file()):
+        return None
+    record = json.loads(record_path.read_text())
+    if record["recipe"] != dataclasses.asdict(recipe) or record["seed"] != seed:
+        return None
+    model = tf.keras.models.load_model(model_path, compile=False)
+    model.compile(loss=LOSS, metrics=["accuracy"])  # ready for evaluate()
+    return model, record["history"]
+
+
+def load_or_train(
+    name: str, build: Callable[[], tf.keras.Model], recipe: Recipe, train: Split,
+    validation: Split, seed: int = SEED, directory: str | os.PathLike | None = None,
+) -> tuple[tf.keras.Model, dict]:
+    """Load artifact ``name`` if it was trained with ``recipe`` and ``seed``; otherwise
+    train ``build()`` by the recipe, save it, and return it with its history."""
+    found = load(name, recipe, seed, directory)
+    if found is not None:
+        print(f"loaded {name} from {artifacts_dir(directory) / name}.h5")
+        return found
+    print(f"no saved {name} for this recipe: training it now")
+    set_seed(seed)
+    model = build()
+    history = fit(model, recipe, train, validation)
+    save(name, model, history, recipe, seed, directory)
+    return model, history
