@@ -224,6 +224,22 @@ def write_models(float_net, binary_net, directory: Path) -> dict[str, Path]:
     return paths
 
 
+def _trained(name: str):
+    """The chapters' saved model ``name``; trained here (MNIST needed) only if missing."""
+    from bnnbook.data import holdout, load_mnist, scale_to_pm1
+    from bnnbook.models import binary_model, float_model
+    from bnnbook.repro import SEED
+    from bnnbook.training import RECIPES, load, load_or_train
+
+    found = load(name, RECIPES[name], SEED)
+    if found is not None:
+        return found[0]
+    (x_train, y_train), _ = load_mnist()
+    train, validation = holdout(scale_to_pm1(x_train), y_train)
+    build = {"float": float_model, "binary": binary_model}[name]
+    return load_or_train(name, build, RECIPES[name], train, validation, SEED)[0]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: print chapter 4's size, speed, memory and sweep tables."""
     parser = argparse.ArgumentParser(prog="python -m bnnbook.bench", description=__doc__)
@@ -237,15 +253,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(measure(Config(**json.loads(args.worker)), args.batch)))
         return
 
-    from bnnbook.data import holdout, load_mnist, scale_to_pm1
-    from bnnbook.models import binary_model, float_model
-    from bnnbook.training import RECIPES, load_or_train
-
-    (x_train, y_train), _ = load_mnist()
-    train, validation = holdout(scale_to_pm1(x_train), y_train)
-    float_net, _ = load_or_train("float", float_model, RECIPES["float"], train, validation)
-    binary_net, _ = load_or_train("binary", binary_model, RECIPES["binary"], train, validation)
-    paths = write_models(float_net, binary_net, args.out)
+    paths = write_models(_trained("float"), _trained("binary"), args.out)
     report = {
         "cpu": timing.cpu_model(),
         "sizes_bytes": {name: path.stat().st_size for name, path in paths.items()},

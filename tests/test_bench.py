@@ -53,3 +53,30 @@ def test_conv_sweep_on_a_tiny_layer():
     assert row["channels"] == 32 and row["size"] == 8
     assert row["speedup"] == pytest.approx(row["float_tflite"] / row["binary_lce_best"])
     assert "| 32 | 8x8 |" in bench.sweep_table([row])
+
+
+def test_command_line_prints_every_table_as_json(tmp_path):
+    """``python -m bnnbook.bench`` end to end, on untrained stand-ins saved as artifacts
+    (the command loads whatever the chapters saved; training is not what is tested)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from bnnbook.repro import SEED
+    from bnnbook.training import RECIPES, save
+
+    artifacts = tmp_path / "artifacts"
+    for name, build in (("float", float_model), ("binary", binary_model)):
+        save(name, build(), {"loss": [0.0]}, RECIPES[name], SEED, artifacts)
+    env = {**os.environ, "BNNBOOK_ARTIFACTS": str(artifacts), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bnnbook.bench", "--json", "--threads", "1", "--batch", "8",
+         "--out", str(tmp_path / "deploy")],
+        capture_output=True, text=True, env=env, timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout[result.stdout.index("{"):])
+    assert "logical cores" in report["cpu"]
+    assert len(report["engines"]) == 7 and len(report["conv_sweep"]) == len(bench.SWEEP)
+    assert report["sizes_bytes"]["binary_lce_conv"] < report["sizes_bytes"]["float_tflite"]

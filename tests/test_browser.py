@@ -143,6 +143,7 @@ def test_chapter_shows_figures_and_no_errors(visits, page_path):
     figures = [i for i in visit["images"] if "/_images/" in i[0]]
     assert len(figures) >= 2, "an executed chapter shows its figures"
     assert visit["tracebacks"] == 0
+    assert "|---" not in visit["text"], "a Markdown table is shown as raw text"
     for marker in ("Traceback (most recent call last)", "AssertionError", "Error:"):
         assert marker not in visit["text"], f"{page_path} shows {marker!r}"
 

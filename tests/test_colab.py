@@ -17,12 +17,16 @@ import sys
 import textwrap
 
 import pytest
+import yaml
 
 from conftest import ROOT
 
 #: What Colab preinstalls that matters here (Colab's images of 2025-2026).
 COLAB_PACKAGES = ["tensorflow==2.20.0", "numpy==2.0.2", "matplotlib", "ipykernel", "nbclient", "nbformat"]
 CHAPTER = ROOT / "book" / "01_data.ipynb"
+_REPOSITORY = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+#: The setup cell's install spec (checked against _config.yml by test_chapters.py).
+REPOSITORY_SPEC = f"bnnbook @ git+{_REPOSITORY['url']}@{_REPOSITORY['branch']}"
 
 DRIVER = textwrap.dedent('''
     import json, sys
@@ -98,8 +102,7 @@ def test_fresh_colab_runtime_sees_numpy_2_and_keras_3(colab):
 def test_chapter_runs_after_one_automatic_restart(colab):
     python, env = colab
     driver = subprocess.run(
-        [str(python), "-c", DRIVER, str(CHAPTER),
-         "bnnbook @ git+https://github.com/bnn-book/bnn-book@main", f"bnnbook @ file://{ROOT}"],
+        [str(python), "-c", DRIVER, str(CHAPTER), REPOSITORY_SPEC, f"bnnbook @ file://{ROOT}"],
         capture_output=True, text=True, env=env, cwd=CHAPTER.parent, timeout=1800)
     assert driver.returncode == 0, driver.stderr[-3000:]
     runs = json.loads(driver.stdout.strip().splitlines()[-1])
