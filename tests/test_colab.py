@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -87,11 +88,17 @@ def colab(tmp_path_factory, mnist_dir):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "TF_USE_LEGACY"))}
     env.update(PATH=f"{venv / 'bin'}:{env['PATH']}", IPYTHONDIR=str(root / "ipython"),
                BNNBOOK_MNIST_DIR=str(mnist_dir))  # a Colab user would let Keras download
-    return python, env
+    # pip builds a local project in its own folder: give it a copy, not this checkout.
+    source = root / "bnnbook-source"
+    source.mkdir()
+    for name in ("bnnbook", "pyproject.toml", "README.md"):
+        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
+        copy(ROOT / name, source / name)
+    return python, env, source
 
 
 def test_fresh_colab_runtime_sees_numpy_2_and_keras_3(colab):
-    python, env = colab
+    python, env, _ = colab
     probe = subprocess.run(
         [str(python), "-c", "import numpy, tensorflow as tf; print(numpy.__version__, tf.keras.__name__)"],
         capture_output=True, text=True, env=env, check=True)
@@ -100,9 +107,9 @@ def test_fresh_colab_runtime_sees_numpy_2_and_keras_3(colab):
 
 
 def test_chapter_runs_after_one_automatic_restart(colab):
-    python, env = colab
+    python, env, source = colab
     driver = subprocess.run(
-        [str(python), "-c", DRIVER, str(CHAPTER), REPOSITORY_SPEC, f"bnnbook @ file://{ROOT}"],
+        [str(python), "-c", DRIVER, str(CHAPTER), REPOSITORY_SPEC, f"bnnbook @ file://{source}"],
         capture_output=True, text=True, env=env, cwd=CHAPTER.parent, timeout=1800)
     assert driver.returncode == 0, driver.stderr[-3000:]
     runs = json.loads(driver.stdout.strip().splitlines()[-1])
