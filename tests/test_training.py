@@ -63,3 +63,63 @@ def test_load_or_train_trains_once_then_loads(data, tmp_path, capsys):
     for a, b in zip(first.weights, second.weights):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert isinstance(second, tf.keras.Model)
+
+
+@pytest.fixture
+def saved(tmp_path):
+    """An artifact ``net`` of an untrained model, saved with TINY and seed 7."""
+    save("net", binary_model(), {"loss": [1.0]}, TINY, seed=7, directory=tmp_path)
+    return tmp_path
+
+
+def _retrained(folder, data, capsys) -> str:
+    """Check that ``net`` in ``folder`` reads as missing, then that load_or_train
+    replaces it with a readable artifact; return what was printed first."""
+    assert load("net", TINY, seed=7, directory=folder) is None
+    printed = capsys.readouterr().out
+    load_or_train("net", binary_model, TINY, *data, seed=7, directory=folder)
+    assert "training it now" in capsys.readouterr().out
+    assert load("net", TINY, seed=7, directory=folder) is not None
+    return printed
+
+
+def test_truncated_model_is_retrained_and_replaced(saved, data, capsys):
+    model = saved / "net.h5"
+    model.write_bytes(model.read_bytes()[:1000])
+    printed = _retrained(saved, data, capsys)
+    assert printed.count("\n") == 1
+    assert f"artifact {model} is unreadable (OSError: " in printed
+    assert "it will be retrained and replaced" in printed
+
+
+def test_garbage_record_is_retrained_and_replaced(saved, data, capsys):
+    record = saved / "net.json"
+    record.write_text('{"recipe": {"epochs": 1, "batch')
+    printed = _retrained(saved, data, capsys)
+    assert printed.count("\n") == 1
+    assert f"artifact {record} is unreadable (JSONDecodeError: " in printed
+
+
+def test_record_without_its_model_is_retrained(saved, data, capsys):
+    (saved / "net.h5").unlink()
+    printed = _retrained(saved, data, capsys)
+    assert printed == (f"artifact {saved / 'net.json'} is unreadable (its model net.h5 is "
+                       "missing): it will be retrained and replaced\n")
+
+
+def test_interrupted_save_leaves_no_record_that_claims_a_model(saved, monkeypatch):
+    """A save killed while writing the model: the old model file is untouched, no record
+    claims anything, and no half-written file has the artifact's name."""
+    before = (saved / "net.h5").read_bytes()
+    model = binary_model()
+
+    def interrupted(path, **kwargs):
+        open(path, "wb").write(b"\x89HDF half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(model, "save", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        save("net", model, {"loss": [0.5]}, TINY, seed=7, directory=saved)
+    assert not (saved / "net.json").exists()
+    assert (saved / "net.h5").read_bytes() == before
+    assert load("net", TINY, seed=7, directory=saved) is None
