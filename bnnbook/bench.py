@@ -8,6 +8,7 @@ missing, which needs MNIST: see ``bnnbook.data``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -224,36 +225,75 @@ def write_models(float_net, binary_net, directory: Path) -> dict[str, Path]:
     return paths
 
 
-def _trained(name: str):
-    """The chapters' saved model ``name``; trained here (MNIST needed) only if missing."""
+def _trained(name: str, directory: Path):
+    """The chapters' saved model ``name`` from ``directory``; trained here (MNIST
+    needed) only if it is missing there."""
     from bnnbook.data import holdout, load_mnist, scale_to_pm1
     from bnnbook.models import binary_model, float_model
     from bnnbook.repro import SEED
-    from bnnbook.training import RECIPES, load, load_or_train
+    from bnnbook.training import RECIPES, load, train_and_save
 
-    found = load(name, RECIPES[name], SEED)
+    found = load(name, RECIPES[name], SEED, directory)
     if found is not None:
         return found[0]
     (x_train, y_train), _ = load_mnist()
     train, validation = holdout(scale_to_pm1(x_train), y_train)
     build = {"float": float_model, "binary": binary_model}[name]
-    return load_or_train(name, build, RECIPES[name], train, validation, SEED)[0]
+    return train_and_save(name, build, RECIPES[name], train, validation, SEED, directory)[0]
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive whole number (use 1 or more)")
+    return value
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, validated before any work: bad input exits with code 2 and one
+    line that names the argument and the problem."""
+    parser = argparse.ArgumentParser(prog="python -m bnnbook.bench", description=__doc__)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of markdown")
+    parser.add_argument("--artifacts", type=Path, metavar="DIR",
+                        help="where the chapters saved the trained models (default: the "
+                             "book's book/artifacts, or $BNNBOOK_ARTIFACTS)")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="where the deployed model files go (default: ARTIFACTS/bench)")
+    parser.add_argument("--threads", type=_positive_int, nargs="+", metavar="N",
+                        default=[1, os.cpu_count() or 1], help="thread counts to measure")
+    parser.add_argument("--batch", type=_positive_int, default=BATCH, metavar="N",
+                        help=f"images per throughput call (default {BATCH})")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: one Config as JSON
+    args = parser.parse_args(argv)
+    if args.worker:
+        return args
+    from bnnbook.training import artifacts_dir  # imports TensorFlow: after the checks
+
+    if args.artifacts is not None and not args.artifacts.is_dir():
+        parser.error(f"--artifacts {args.artifacts}: no such folder (give the folder "
+                     "where chapters 2 and 3 saved float.h5 and binary.h5)")
+    args.artifacts = artifacts_dir(args.artifacts)
+    args.out = args.out or args.artifacts / "bench"
+    if args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out {args.out}: exists and is not a folder")
+    return args
 
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: print chapter 4's size, speed, memory and sweep tables."""
-    parser = argparse.ArgumentParser(prog="python -m bnnbook.bench", description=__doc__)
-    parser.add_argument("--json", action="store_true", help="print JSON instead of markdown")
-    parser.add_argument("--out", type=Path, default=Path("artifacts/bench"), help="where model files go")
-    parser.add_argument("--threads", type=int, nargs="+", default=[1, os.cpu_count() or 1])
-    parser.add_argument("--batch", type=int, default=BATCH, help="images per throughput call")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: one Config as JSON
-    args = parser.parse_args(argv)
+    args = parse_args(argv)
     if args.worker:
         print(json.dumps(measure(Config(**json.loads(args.worker)), args.batch)))
         return
 
-    paths = write_models(_trained("float"), _trained("binary"), args.out)
+    with contextlib.redirect_stdout(sys.stderr):  # progress to stderr, tables to stdout
+        print(f"artifacts: looking for float.h5 and binary.h5 in {args.artifacts}")
+        trained = _trained("float", args.artifacts), _trained("binary", args.artifacts)
+    paths = write_models(*trained, args.out)
     report = {
         "cpu": timing.cpu_model(),
         "sizes_bytes": {name: path.stat().st_size for name, path in paths.items()},

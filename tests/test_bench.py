@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
 from bnnbook import bench
 from bnnbook.models import binary_model, float_model
+from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +64,6 @@ def test_conv_sweep_on_a_tiny_layer():
 def test_command_line_prints_every_table_as_json(tmp_path):
     """``python -m bnnbook.bench`` end to end, on untrained stand-ins saved as artifacts
     (the command loads whatever the chapters saved; training is not what is tested)."""
-    import json
-    import os
-    import subprocess
-    import sys
-
     from bnnbook.repro import SEED
     from bnnbook.training import RECIPES, save
 
@@ -76,7 +77,36 @@ def test_command_line_prints_every_table_as_json(tmp_path):
         capture_output=True, text=True, env=env, timeout=900,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout[result.stdout.index("{"):])
+    assert f"artifacts: looking for float.h5 and binary.h5 in {artifacts}" in result.stderr
+    report = json.loads(result.stdout)
     assert "logical cores" in report["cpu"]
     assert len(report["engines"]) == 7 and len(report["conv_sweep"]) == len(bench.SWEEP)
     assert report["sizes_bytes"]["binary_lce_conv"] < report["sizes_bytes"]["float_tflite"]
+
+
+def _bench(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bnnbook.bench", *args], capture_output=True,
+                          text=True, env=env, timeout=300)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--threads", "0"], "argument --threads: 0 is not a positive whole number (use 1 or more)"),
+    (["--threads", "1", "two"], "argument --threads: 'two' is not a whole number"),
+    (["--batch", "-5"], "argument --batch: -5 is not a positive whole number (use 1 or more)"),
+    (["--artifacts", "/no/such/folder"], "--artifacts /no/such/folder: no such folder"),
+])
+def test_command_line_refuses_bad_input_before_any_work(args, message, tmp_path):
+    env = {**os.environ, "BNNBOOK_ARTIFACTS": str(tmp_path / "artifacts")}
+    result = _bench(*args, env=env)
+    assert result.returncode == 2 and result.stdout == ""
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("python -m bnnbook.bench: error: ") and message in error
+    assert not (tmp_path / "artifacts").exists(), "nothing is created or trained"
+
+
+def test_command_line_finds_the_books_artifacts_from_anywhere(monkeypatch, tmp_path):
+    monkeypatch.delenv("BNNBOOK_ARTIFACTS", raising=False)
+    monkeypatch.chdir(tmp_path)
+    args = bench.parse_args(["--threads", "1"])
+    assert args.artifacts == ROOT / "book" / "artifacts"
+    assert args.out == ROOT / "book" / "artifacts" / "bench"
