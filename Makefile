@@ -1,8 +1,9 @@
 # Two commands do all set-up on a fresh machine:
-#   make book   builds the book, executing every chapter        -> _build/html
-#   make test   builds the book, then runs the whole test suite: helper tests, every
-#               chapter under nbval, the rendered book in headless Chromium, and a
-#               Colab-like environment
+#   make book   builds the book, executing every chapter it has not cached -> _build/html
+#   make test   runs the whole test suite in one pytest command: helper tests, every
+#               chapter under nbval (each executed once), the book built from those
+#               executions (rendered, not re-executed) -> _build/html, the rendered book
+#               in headless Chromium, and a Colab-like environment
 # Both create .venv and install requirements.txt into it first.
 #
 # MNIST_DIR: a folder with the four MNIST IDX files. Default: ../shared/data/mnist when
@@ -16,7 +17,10 @@ MNIST_DIR ?= $(wildcard ../shared/data/mnist)
 export PATH := $(BIN):$(PATH)
 export BNNBOOK_MNIST_DIR := $(if $(MNIST_DIR),$(abspath $(MNIST_DIR)))
 export PYTHONHASHSEED := 0
-export TF_CPP_MIN_LOG_LEVEL := 2
+# TensorFlow's C++ log: 3 drops its INFO, WARNING and ERROR lines (cuInit without a GPU,
+# "NodeDef mentions attribute use_unbounded_threadpool"); Python exceptions still show.
+# The few lines TensorFlow prints before its logging starts cannot be silenced so.
+export TF_CPP_MIN_LOG_LEVEL := 3
 
 .PHONY: book test chromium bench clean
 
@@ -38,11 +42,11 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "No Chromium and no root apt-get: the browser tests will be skipped."; fi; }
 
-test: book chromium
+test: $(VENV)/installed chromium
 	$(BIN)/python -m pytest --nbval-lax --durations=0 -v
 
 bench: $(VENV)/installed
-	cd book && $(BIN)/python -m bnnbook.bench
+	$(BIN)/python -m bnnbook.bench
 
 clean:
 	rm -rf _build book/artifacts

@@ -10,6 +10,7 @@ import pytest
 
 import bnnbook  # noqa: F401  (Keras 2 before any test imports TensorFlow)
 from bnnbook.data import ENV_VAR
+from chapter_cache import ChapterCache
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,17 +54,6 @@ def _refuse_dns(attempts: list[tuple]):
     return getaddrinfo
 
 
-def pytest_terminal_summary(terminalreporter):
-    """Print each chapter's executed wall time (the sum of its cells under nbval)."""
-    seconds: dict[str, float] = {}
-    for reports in terminalreporter.stats.values():
-        for report in reports:
-            nodeid = getattr(report, "nodeid", "")
-            if ".ipynb::" in nodeid and getattr(report, "when", "") in ("setup", "call", "teardown"):
-                chapter = nodeid.split("::")[0]
-                seconds[chapter] = seconds.get(chapter, 0.0) + report.duration
-    if seconds:
-        terminalreporter.section("chapter wall times (nbval)")
-        for chapter, total in sorted(seconds.items()):
-            terminalreporter.write_line(f"{chapter}: {total:.0f} s")
-        terminalreporter.write_line(f"all chapters: {sum(seconds.values()):.0f} s")
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep nbval's execution of each chapter for the book build (``chapter_cache``)."""
+    config.pluginmanager.register(ChapterCache(ROOT), "chapter-cache")
