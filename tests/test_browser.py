@@ -1,7 +1,8 @@
 """The rendered book in a real browser: headless Chromium driven by Playwright.
 
-Runs against ``_build/html`` as ``make book`` built it (executed chapters), served on
-127.0.0.1. Screenshots go to ``_build/screenshots``.
+Runs against ``_build/html`` as ``tests/test_book.py`` built it from this run's executed
+chapters (or as ``make book`` built it), served on 127.0.0.1. Screenshots go to
+``_build/screenshots``.
 """
 
 from __future__ import annotations
@@ -22,10 +23,32 @@ from conftest import ROOT
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
-#: Hosts a page may load from that this offline machine cannot reach: MathJax's CDN and
-#: the Colab badge's image. A reader online loads them; here requests to them are
-#: blocked and recorded, not counted as errors. Any other outside request fails a test.
-OFFLINE_HOSTS = {"cdn.jsdelivr.net", "colab.research.google.com"}
+#: Hosts a page may load from that this offline machine cannot reach: the Colab badge's
+#: image. A reader online loads it; here requests to it are blocked and recorded, not
+#: counted as errors. Any other outside request (MathJax's CDN included: the book serves
+#: MathJax itself) fails a test.
+OFFLINE_HOSTS = {"colab.research.google.com"}
+
+#: Per page, in the browser: each math element and whether MathJax typeset it; the text a
+#: reader sees outside code; every code cell and text output that is wider than its box
+#: (a horizontal scroll hides its end); every figure shown at less than half its width.
+FACTS_JS = """() => {
+  const main = document.querySelector('main');
+  const math = Array.from(main.querySelectorAll('.math')).map(
+      m => [m.textContent.slice(0, 60), m.querySelector('mjx-container') !== null]);
+  const prose = main.cloneNode(true);
+  prose.querySelectorAll('pre, code, .cell_output, mjx-container, script').forEach(
+      e => e.remove());
+  const boxes = main.querySelectorAll(
+      '.cell_input pre, .cell_output pre, .output pre, .highlight pre');
+  const overflowing = Array.from(boxes).filter(b => b.scrollWidth > b.clientWidth + 1).map(
+      b => [b.scrollWidth, b.clientWidth, b.innerText.split('\\n').find(
+          l => l.length > 80) || b.innerText.slice(0, 80)]);
+  const shrunk = Array.from(main.querySelectorAll('img')).filter(
+      i => i.src.includes('/_images/') && i.clientWidth < i.naturalWidth / 2).map(
+      i => [i.src.split('/').pop(), i.naturalWidth, i.clientWidth]);
+  return {math, prose: prose.innerText, overflowing, shrunk};
+}"""
 
 
 def _pages() -> list[str]:
@@ -55,7 +78,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site():
     if not (HTML / "index.html").is_file():
-        pytest.fail(f"{HTML} has no built book: run `make book` first (`make test` does)")
+        pytest.fail(f"{HTML} has no built book: tests/test_book.py builds it (`make test`), "
+                    "or run `make book`")
     handler = functools.partial(_QuietHandler, directory=str(HTML))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -99,7 +123,9 @@ def visits(site, browser) -> dict[str, dict]:
         response = page.goto(urljoin(site, page_path), wait_until="networkidle")
         page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
         page.wait_for_timeout(300)
+        page.evaluate("() => window.MathJax?.startup?.promise")  # typesetting is done
         results[page_path] = {
+            **page.evaluate(FACTS_JS),
             "status": response.status,
             "title": page.title(),
             "h1": page.locator("main h1").first.inner_text(),
@@ -129,6 +155,34 @@ def test_page_loads_with_title_and_no_console_errors(visits, page_path):
     assert own_errors == [], own_errors
     unexpected = [u for u in visit["offline"] if urlparse(u).hostname not in OFFLINE_HOSTS]
     assert unexpected == [], f"the page loads resources from the internet: {unexpected}"
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_math_is_typeset_by_the_books_own_mathjax(visits, page_path):
+    visit = visits[page_path]
+    raw = [text for text, typeset in visit["math"] if not typeset]
+    assert raw == [], f"MathJax left these formulas as raw TeX: {raw}"
+    for marker in ("\\(", "\\[", "$$"):
+        assert marker not in visit["prose"], f"raw TeX {marker!r} in the text a reader sees"
+
+
+def test_pages_with_math_exist():
+    """The math check above is not vacuous: the chapters do use math."""
+    with_math = [p for p in PAGES if 'class="math' in (HTML / p).read_text()]
+    assert len(with_math) >= 3, with_math
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_code_and_outputs_fit_the_column(visits, page_path):
+    assert visits[page_path]["overflowing"] == [], (
+        "code or output wider than the column [scroll width, box width, a long line]")
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_figures_are_not_shrunk_below_half_their_width(visits, page_path):
+    assert visits[page_path]["shrunk"] == [], (
+        "figures drawn too wide for the column [file, natural px, shown px]: draw them at "
+        "about 7-8 in wide, panels stacked")
 
 
 @pytest.mark.parametrize("page_path", PAGES)

@@ -13,6 +13,9 @@ import yaml
 from conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
+#: The sections every chapter has, in this order (Project Pythia's frame, d2l's exercises).
+FRAME = ("Overview", "Prerequisites", "Summary", "Exercises", "What's next",
+         "Resources and references")
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 REPOSITORY = CONFIG["repository"]["url"].removeprefix("https://github.com/")
 BRANCH = CONFIG["repository"]["branch"]
@@ -70,10 +73,29 @@ def test_bnnbook_is_imported_before_tensorflow(path):
 def test_chapter_is_framed_like_the_others(path):
     text = "\n".join(_source(c) for c in _cells(path) if c["cell_type"] == "markdown")
     headings = re.findall(r"^##? (.+)$", text, flags=re.M)
-    for expected in ("Overview", "Prerequisites", "Summary", "What's next", "Resources and references"):
+    for expected in FRAME:
         assert expected in headings, f"{path.name} has no '{expected}' section"
+    order = [h for h in headings if h in FRAME]
+    assert order == list(FRAME), f"{path.name}: sections in the order {order}, not {FRAME}"
     code = "\n".join(_source(c) for c in _cells(path) if c["cell_type"] == "code")
     assert "set_seed()" in code and "versions()" in code, "print the seed and versions at the top"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_exercises_send_the_reader_back_into_the_code(path):
+    """Three to five numbered exercises, at least one asking for a prediction first."""
+    text = "\n".join(_source(c) for c in _cells(path) if c["cell_type"] == "markdown")
+    section = text.split("## Exercises", 1)[1].split("\n## ", 1)[0]
+    exercises = re.findall(r"^\d+\. ", section, flags=re.M)
+    assert 3 <= len(exercises) <= 5, f"{path.name}: {len(exercises)} numbered exercises"
+    assert re.search(r"\bpredict", section, flags=re.I), f"{path.name}: no 'predict' exercise"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_lines_fit_in_88_characters(path):
+    long = [(i, line) for i, cell in enumerate(_cells(path)) if cell["cell_type"] == "code"
+            for line in _source(cell).splitlines() if len(line) > 88]
+    assert not long, f"{path.name}: code lines over 88 characters (cell, line): {long}"
 
 
 def _toc_files(entries) -> list[str]:
