@@ -30,7 +30,8 @@ class Config:
 
     Attributes:
         label: how tables name it.
-        runtime: ``"keras"`` (an ``.h5`` file), ``"tflite"`` or ``"lce"`` (a flatbuffer).
+        runtime: ``"keras"`` (an ``.h5`` file), ``"tflite"`` or ``"lce"`` (a flatbuffer),
+            ``"onnx"`` (an ONNX file with a dynamic batch dimension).
         path: the model file.
         threads: threads the engine may use.
         indirect_bgemm, xnnpack: LCE kernel options (see ``runtimes.lce_predict``).
@@ -75,8 +76,10 @@ def measure(config: Config, batch: int = BATCH, seed: int = 0) -> dict:
         one = many = runtimes.lce_predict(
             Path(config.path).read_bytes(), config.threads, config.indirect_bgemm, config.xnnpack
         )
+    elif config.runtime == "onnx":
+        one = many = runtimes.onnx_predict(Path(config.path).read_bytes(), config.threads)
     else:
-        raise ValueError(f"unknown runtime {config.runtime!r}: use keras, tflite or lce")
+        raise ValueError(f"unknown runtime {config.runtime!r}: use keras, tflite, lce or onnx")
     latency = timing.time_calls(lambda: one(images[:1]), warmup=20, repeats=200)
     batch_time = timing.time_calls(lambda: many(images), warmup=2, repeats=10)
     return {

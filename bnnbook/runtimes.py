@@ -5,6 +5,9 @@
 - TensorFlow Lite: ``tf.lite.Interpreter`` on a float flatbuffer (XNNPACK by default).
 - LCE: Larq Compute Engine's interpreter. Its converted models take one image at a time,
   so a batch runs as a loop over images inside the interpreter's ``predict``.
+- ONNX Runtime: an ONNX model (exported from PyTorch, chapter 7) on its CPU provider.
+
+Every ``predict`` takes channels-last images, ``(batch, 28, 28, 1)`` float32.
 """
 
 from __future__ import annotations
@@ -58,3 +61,25 @@ def lce_predict(
         use_xnnpack=xnnpack,
     )
     return interpreter.predict
+
+
+def onnx_predict(model: bytes, threads: int) -> Predict:
+    """ONNX Runtime's CPU session for ``model`` (the serialized ONNX file) on ``threads``
+    threads. A model exported from PyTorch expects channels first, ``(batch, 1, 28,
+    28)``: the images are transposed to that layout when the model's input asks for it.
+    Export with a dynamic batch dimension to run batches of any size."""
+    import onnxruntime as ort  # chapter 7's stack: imported only when used
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    source = session.get_inputs()[0]
+    channels_first = len(source.shape) == 4 and source.shape[1] == 1
+
+    def predict(images: np.ndarray) -> np.ndarray:
+        if channels_first:
+            images = np.ascontiguousarray(images.transpose(0, 3, 1, 2))
+        return session.run(None, {source.name: images})[0]
+
+    return predict

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from bnnbook import bench
@@ -110,3 +111,21 @@ def test_command_line_finds_the_books_artifacts_from_anywhere(monkeypatch, tmp_p
     args = bench.parse_args(["--threads", "1"])
     assert args.artifacts == ROOT / "book" / "artifacts"
     assert args.out == ROOT / "book" / "artifacts" / "bench"
+
+
+def test_measure_fresh_runs_an_onnx_model_exported_from_pytorch(tmp_path):
+    """Chapter 7's engine: channels-first ONNX with a dynamic batch, fed NHWC images."""
+    torch = pytest.importorskip("torch")
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.Flatten(),
+                              torch.nn.Linear(4 * 26 * 26, 10), torch.nn.Softmax(-1))
+    path = tmp_path / "tiny.onnx"
+    torch.onnx.export(net, (torch.zeros(2, 1, 28, 28),), str(path), input_names=["x"],
+                      dynamic_axes={"x": {0: "batch"}}, dynamo=False)
+    result = bench.measure_fresh(bench.Config("onnx", "onnx", str(path), threads=1), batch=8)
+    assert 0 < result["latency"]["median"] and result["images_per_second"] > 0
+
+    from bnnbook.runtimes import onnx_predict
+
+    images = np.random.default_rng(0).uniform(-1, 1, (3, 28, 28, 1)).astype(np.float32)
+    expected = net(torch.from_numpy(images.transpose(0, 3, 1, 2))).detach().numpy()
+    np.testing.assert_allclose(onnx_predict(path.read_bytes(), 1)(images), expected, atol=1e-5)
