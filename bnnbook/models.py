@@ -16,13 +16,15 @@ INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
 
 
-def binary_model() -> tf.keras.Sequential:
+def binary_model(width: int = 1) -> tf.keras.Sequential:
     """The binarized CNN of Larq's MNIST guide (93.6 k parameters, 13.19 KiB in 1 bit).
 
     Every layer binarizes its kernel with ``ste_sign`` and keeps the latent weights in
     [-1, 1] with ``weight_clip``. Every layer but the first also binarizes its input; the
     first sees the real-valued image, whose pixels a sign would reduce to a silhouette.
+    ``width`` multiplies the channels of every layer but the last (chapter 4's sweep).
     """
+    c1, c2, units = _channels(width)
     binary = dict(
         input_quantizer="ste_sign",
         kernel_quantizer="ste_sign",
@@ -33,7 +35,7 @@ def binary_model() -> tf.keras.Sequential:
         [
             tf.keras.Input(INPUT_SHAPE),
             lq.layers.QuantConv2D(
-                32,
+                c1,
                 (3, 3),
                 kernel_quantizer="ste_sign",
                 kernel_constraint="weight_clip",
@@ -41,49 +43,58 @@ def binary_model() -> tf.keras.Sequential:
             ),
             tf.keras.layers.MaxPooling2D((2, 2)),
             tf.keras.layers.BatchNormalization(scale=False),
-            lq.layers.QuantConv2D(64, (3, 3), **binary),
+            lq.layers.QuantConv2D(c2, (3, 3), **binary),
             tf.keras.layers.MaxPooling2D((2, 2)),
             tf.keras.layers.BatchNormalization(scale=False),
-            lq.layers.QuantConv2D(64, (3, 3), **binary),
+            lq.layers.QuantConv2D(c2, (3, 3), **binary),
             tf.keras.layers.BatchNormalization(scale=False),
             tf.keras.layers.Flatten(),
-            lq.layers.QuantDense(64, **binary),
+            lq.layers.QuantDense(units, **binary),
             tf.keras.layers.BatchNormalization(scale=False),
             lq.layers.QuantDense(NUM_CLASSES, **binary),
             tf.keras.layers.BatchNormalization(scale=False),
             tf.keras.layers.Activation("softmax"),
         ],
-        name="binary_cnn",
+        name="binary_cnn" if width == 1 else f"binary_cnn_x{width}",
     )
 
 
-def float_model() -> tf.keras.Sequential:
+def float_model(width: int = 1) -> tf.keras.Sequential:
     """The full-precision twin of :func:`binary_model`: same layers, ReLU, float32."""
+    c1, c2, units = _channels(width)
     relu = tf.keras.layers.ReLU
     return tf.keras.Sequential(
         [
             tf.keras.Input(INPUT_SHAPE),
-            tf.keras.layers.Conv2D(32, (3, 3), use_bias=False),
+            tf.keras.layers.Conv2D(c1, (3, 3), use_bias=False),
             tf.keras.layers.MaxPooling2D((2, 2)),
             tf.keras.layers.BatchNormalization(scale=False),
             relu(),
-            tf.keras.layers.Conv2D(64, (3, 3), use_bias=False),
+            tf.keras.layers.Conv2D(c2, (3, 3), use_bias=False),
             tf.keras.layers.MaxPooling2D((2, 2)),
             tf.keras.layers.BatchNormalization(scale=False),
             relu(),
-            tf.keras.layers.Conv2D(64, (3, 3), use_bias=False),
+            tf.keras.layers.Conv2D(c2, (3, 3), use_bias=False),
             tf.keras.layers.BatchNormalization(scale=False),
             relu(),
             tf.keras.layers.Flatten(),
-            tf.keras.layers.Dense(64, use_bias=False),
+            tf.keras.layers.Dense(units, use_bias=False),
             tf.keras.layers.BatchNormalization(scale=False),
             relu(),
             tf.keras.layers.Dense(NUM_CLASSES, use_bias=False),
             tf.keras.layers.BatchNormalization(scale=False),
             tf.keras.layers.Activation("softmax"),
         ],
-        name="float_cnn",
+        name="float_cnn" if width == 1 else f"float_cnn_x{width}",
     )
+
+
+def _channels(width: int) -> tuple[int, int, int]:
+    """Filters of the first convolution, of the other two, and units of the hidden
+    dense layer, at ``width`` times the guide's 32, 64 and 64."""
+    if not isinstance(width, int) or width < 1:
+        raise ValueError(f"width must be a whole number >= 1 (a channel multiplier), got {width!r}")
+    return 32 * width, 64 * width, 64 * width
 
 
 def architecture(model: tf.keras.Model) -> list[tuple[str, dict]]:
