@@ -165,12 +165,14 @@ def blocks(model: tf.keras.Model) -> list[Block]:
             if layer.scale or not layer.center:
                 raise ValueError(f"{layer.name}: only BatchNormalization(scale=False)")
             beta, mean, variance = (w.astype(np.float64) for w in layer.get_weights())
-            found[-1].update(mean=mean, variance=variance, beta=beta,
-                             epsilon=layer.epsilon)
+            found[-1].update(
+                mean=mean, variance=variance, beta=beta, epsilon=layer.epsilon
+            )
         elif isinstance(layer, tf.keras.layers.Flatten):
             grid = tuple(layer.input_shape[1:3])
-        elif not (isinstance(layer, tf.keras.layers.Activation)
-                  and layer is model.layers[-1]):  # a final softmax keeps the argmax
+        elif not (
+            isinstance(layer, tf.keras.layers.Activation) and layer is model.layers[-1]
+        ):  # a final softmax keeps the argmax
             raise ValueError(f"{layer.name}: {type(layer).__name__} is not supported")
     return [Block(**block) for block in found]
 
@@ -182,8 +184,9 @@ def _bit_pass(net: list[Block], images: np.ndarray) -> tuple[np.ndarray, list]:
         kh, kw, c_in, c_out = block.kernel.shape
         if block.binary_input:  # XNOR-popcount on packed bits: exact integers
             columns = pack(windows(state, (kh, kw)))
-            dots = binary_dot(columns.reshape(-1, columns.shape[-1]), block.words,
-                              kh * kw * c_in)
+            dots = binary_dot(
+                columns.reshape(-1, columns.shape[-1]), block.words, kh * kw * c_in
+            )
             pre = dots.reshape(*columns.shape[:3], c_out)
         else:  # the real-valued image: additions and subtractions in float32
             pre = windows(state, (kh, kw)) @ block.kernel.reshape(-1, c_out)

@@ -5,8 +5,8 @@ binary MAC costs one bit of an XNOR (here XOR) plus its share of a population co
 Per core and cycle, the peaks follow from the vector width, the number of FMA units and
 whether the CPU counts bits in vector registers (AVX-512 VPOPCNTDQ) or only in scalar
 ones (``popcnt``, 64 bits at a time). These are the textbook upper bounds of a tuned
-kernel, under the assumptions that :func:`estimate` prints, not measurements: the chapter
-puts measured ratios beside them.
+kernel, under the assumptions that :func:`estimate` prints, not measurements: the
+chapter puts measured ratios beside them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ FMA_UNITS = 2
 VECTOR_ALUS = 3
 SCALAR_ALUS = 4
 POPCNT_UNITS = {"GenuineIntel": 1, "AuthenticAMD": 4}
-#: LCE packs bits into 32-bit integers; on x86 its kernels count them with scalar popcnt.
+#: LCE packs bits into 32-bit integers; its x86 kernels count them with scalar popcnt.
 LCE_WORD_BITS = 32
 
 
@@ -86,28 +86,47 @@ def estimate(flags: frozenset[str]) -> Ceiling:
         # XOR, VPOPCNTQ and an add per 512-bit vector, on the FMA units' two ports.
         method, binary_macs = "AVX-512 VPOPCNTDQ", bits * FMA_UNITS / 3
         steps.append(f"binary ({method}): xor + popcount + add per {bits}-bit vector,")
-        steps.append(f"  3 ops on {FMA_UNITS} vector ports: {bits} x {FMA_UNITS} / 3 "
-                     f"= {binary_macs:.0f} MACs per cycle")
+        steps.append(
+            f"  3 ops on {FMA_UNITS} vector ports: {bits} x {FMA_UNITS} / 3 "
+            f"= {binary_macs:.0f} MACs per cycle"
+        )
     elif "avx2" in flags:
-        # Nibble-table popcount (Mula): xor, 2 and, shift, 2 shuffles, 2 adds per vector.
+        # Nibble-table popcount (Mula): xor, 2 and, shift, 2 shuffles, 2 adds.
         method, binary_macs = "AVX2 nibble-table popcount", bits * VECTOR_ALUS / 8
         steps.append(f"binary ({method}): about 8 ops per {bits}-bit vector")
-        steps.append(f"  on {VECTOR_ALUS} vector ALUs: {bits} x {VECTOR_ALUS} / 8 "
-                     f"= {binary_macs:.0f} MACs per cycle")
+        steps.append(
+            f"  on {VECTOR_ALUS} vector ALUs: {bits} x {VECTOR_ALUS} / 8 "
+            f"= {binary_macs:.0f} MACs per cycle"
+        )
     else:
         method, binary_macs = "scalar popcnt", 64 * _words_per_cycle(flags)
-        steps.append(f"binary ({method}): 64 bits per word x "
-                     f"{_words_per_cycle(flags):.2f} words per cycle = {binary_macs:.0f} MACs")
-    steps.append(f"ceiling: {binary_macs:.0f} / {float_macs} = "
-                 f"{binary_macs / float_macs:.1f}x, not 32x: a float lane does a whole MAC")
+        steps.append(
+            f"binary ({method}): 64 bits per word x "
+            f"{_words_per_cycle(flags):.2f} words per cycle = {binary_macs:.0f} MACs"
+        )
+    steps.append(
+        f"ceiling: {binary_macs:.0f} / {float_macs} = "
+        f"{binary_macs / float_macs:.1f}x, not 32x: a float lane does a whole MAC"
+    )
     steps.append("  per FMA, a bit needs its xor, popcount and add")
     words = LCE_WORD_BITS * _words_per_cycle(flags)
-    steps.append(f"LCE on x86: {LCE_WORD_BITS}-bit words, scalar popcnt, "
-                 f"{_words_per_cycle(flags):.2f} words per cycle")
-    steps.append(f"  = {words:.0f} MACs per cycle; over float32: {words:.0f} / "
-                 f"{float_macs} = {words / float_macs:.1f}x")
-    return Ceiling(frozenset(flags), float(float_macs), int8_macs, float(binary_macs),
-                   method, tuple(steps), words / float_macs)
+    steps.append(
+        f"LCE on x86: {LCE_WORD_BITS}-bit words, scalar popcnt, "
+        f"{_words_per_cycle(flags):.2f} words per cycle"
+    )
+    steps.append(
+        f"  = {words:.0f} MACs per cycle; over float32: {words:.0f} / "
+        f"{float_macs} = {words / float_macs:.1f}x"
+    )
+    return Ceiling(
+        frozenset(flags),
+        float(float_macs),
+        int8_macs,
+        float(binary_macs),
+        method,
+        tuple(steps),
+        words / float_macs,
+    )
 
 
 def _int8(flags: frozenset[str], lanes: int) -> tuple[float, str]:

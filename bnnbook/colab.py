@@ -27,7 +27,7 @@ def tf_keras_requirement(tensorflow_version: str) -> str:
 
 
 def requirements() -> list[str]:
-    """What a chapter needs on top of Colab's own TensorFlow (read without importing it)."""
+    """What a chapter needs on top of Colab's TensorFlow (read without importing it)."""
     return [
         tf_keras_requirement(metadata.version("tensorflow")),
         "larq==0.14.0",
@@ -49,13 +49,16 @@ def install_stack(restart: bool = True) -> None:
     restart to use it: with ``restart=True`` this kills the kernel (Colab restarts the
     runtime by itself) after saying so; run the notebook again from the top.
     """
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", *requirements()])
+    subprocess.check_call(
+        [sys.executable, "-m", "pip", "install", "--quiet", *requirements()]
+    )
     os.environ["TF_USE_LEGACY_KERAS"] = "1"
     if numpy_changed():
         print(
-            "numpy was replaced by numpy 1.x (Larq and the LCE interpreter need it), but "
-            "this runtime had already loaded numpy 2. Restarting the runtime now: when it "
-            "reconnects, run the notebook again from the top (Runtime > Run all).",
+            "numpy was replaced by numpy 1.x (Larq and the LCE interpreter need it), "
+            "but this runtime had already loaded numpy 2. Restarting the runtime "
+            "now: when it reconnects, run the notebook again from the top (Runtime > "
+            "Run all).",
             flush=True,
         )
         if restart:

@@ -4,8 +4,8 @@ Float models go to TensorFlow Lite, as float32 or, with post-training quantizati
 int8; binarized Larq models go through Larq Compute Engine
 (LCE), which turns ``QuantConv2D`` layers with ``ste_sign`` inputs and kernels into
 ``LceBconv2d`` ops with bit-packed weights. LCE 0.16 leaves ``QuantDense`` in float;
-:func:`dense_as_conv` rewrites dense layers as the equivalent convolutions, which it does
-binarize.
+:func:`dense_as_conv` rewrites dense layers as the equivalent convolutions, which it
+does binarize.
 """
 
 from __future__ import annotations
@@ -18,8 +18,12 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.lite.python import schema_py_generated as schema
 
-_BUILTIN_NAMES = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
-_TYPE_NAMES = {v: k for k, v in vars(schema.TensorType).items() if not k.startswith("_")}
+_BUILTIN_NAMES = {
+    v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")
+}
+_TYPE_NAMES = {
+    v: k for k, v in vars(schema.TensorType).items() if not k.startswith("_")
+}
 
 
 class ConversionError(RuntimeError):
@@ -31,7 +35,9 @@ def to_tflite(model: tf.keras.Model) -> bytes:
     return tf.lite.TFLiteConverter.from_keras_model(model).convert()
 
 
-def to_int8(model: tf.keras.Model, representative: np.ndarray, samples: int = 500) -> bytes:
+def to_int8(
+    model: tf.keras.Model, representative: np.ndarray, samples: int = 500
+) -> bytes:
     """A full-integer TensorFlow Lite flatbuffer of a float ``model``: post-training
     quantization, int8 weights (per channel) and int8 activations.
 
@@ -41,8 +47,10 @@ def to_int8(model: tf.keras.Model, representative: np.ndarray, samples: int = 50
     probabilities on exit, so it is a drop-in for the float flatbuffer.
     """
     if representative.ndim != 4 or len(representative) == 0:
-        raise ValueError(f"representative images must be (n, height, width, channels) with n "
-                         f">= 1, got shape {representative.shape}")
+        raise ValueError(
+            "representative images must be (n, height, width, channels) with n >= 1, "
+            f"got shape {representative.shape}"
+        )
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
@@ -59,17 +67,19 @@ def to_lce(model: tf.keras.Model) -> bytes:
     """
     if not isinstance(model, tf.keras.Model):
         raise ConversionError(
-            f"Larq Compute Engine converts tf.keras (Keras 2) models; got "
-            f"{type(model).__module__}.{type(model).__name__}. Fix: build the model with "
-            "tf.keras after `import bnnbook` (not with `import keras`, which is Keras 3)."
+            "Larq Compute Engine converts tf.keras (Keras 2) models; got "
+            f"{type(model).__module__}.{type(model).__name__}. Fix: build the model "
+            "with tf.keras after `import bnnbook` (not with `import keras`, which is "
+            "Keras 3)."
         )
     try:
         return lce.convert_keras_model(model)
     except Exception as error:  # LCE raises ValueError, RuntimeError or MLIR errors
         raise ConversionError(
-            f"Larq Compute Engine could not convert {model.name!r}: {error}. LCE supports "
-            "QuantConv2D/QuantDense with ste_sign quantizers and the standard Keras layers "
-            "TensorFlow Lite supports; see https://docs.larq.dev/compute-engine/."
+            f"Larq Compute Engine could not convert {model.name!r}: {error}. LCE "
+            "supports QuantConv2D/QuantDense with ste_sign quantizers and the "
+            "standard Keras layers TensorFlow Lite supports; see "
+            "https://docs.larq.dev/compute-engine/."
         ) from error
 
 
@@ -104,15 +114,17 @@ def operators(flatbuffer: bytes) -> list[Operator]:
             tensor = graph.tensors[index]
             data = model.buffers[tensor.buffer].data
             if data is not None and len(data):
-                weights.append((_TYPE_NAMES[tensor.type], tuple(int(d) for d in tensor.shape)))
+                weights.append(
+                    (_TYPE_NAMES[tensor.type], tuple(int(d) for d in tensor.shape))
+                )
                 size += len(data)
         found.append(Operator(name, tuple(weights), size))
     return found
 
 
 def weight_bytes(flatbuffer: bytes) -> int:
-    """Bytes of constant data (weights, biases, fused batch-norm factors) in a flatbuffer:
-    what one inference must read besides its activations."""
+    """Bytes of constant data (weights, biases, fused batch-norm factors) in a
+    flatbuffer: what one inference must read besides its activations."""
     return sum(op.weight_bytes for op in operators(flatbuffer))
 
 
@@ -142,7 +154,8 @@ def dense_as_conv(model: tf.keras.Sequential) -> tf.keras.Sequential:
             continue
         config = layer.get_config()
         if isinstance(layer, tf.keras.layers.BatchNormalization):
-            config["axis"] = -1  # channels, also where a dense layer's output had axis 1
+            # channels, also where a dense layer's output had axis 1
+            config["axis"] = -1
         layers.append(type(layer).from_config(config))
         weights.append(layer.get_weights())
     converted = tf.keras.Sequential(

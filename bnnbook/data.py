@@ -1,4 +1,4 @@
-"""MNIST: load the four IDX files, verify them, and scale pixels for a binarized network.
+"""MNIST: load the four IDX files, verify them, scale pixels for a binarized network.
 
 Sources, in order: a directory passed to :func:`load_mnist`, the directory named by the
 environment variable ``BNNBOOK_MNIST_DIR``, then Keras's own download (cached in
@@ -18,12 +18,20 @@ import numpy as np
 
 ENV_VAR = "BNNBOOK_MNIST_DIR"
 
-#: SHA-256 of the UNCOMPRESSED IDX files (the original LeCun/Cortes/Burges distribution).
+#: SHA-256 of the UNCOMPRESSED IDX files (the LeCun/Cortes/Burges distribution).
 SHA256 = {
-    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    "train-images-idx3-ubyte": (
+        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"
+    ),
+    "train-labels-idx1-ubyte": (
+        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"
+    ),
+    "t10k-images-idx3-ubyte": (
+        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"
+    ),
+    "t10k-labels-idx1-ubyte": (
+        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"
+    ),
 }
 
 #: Expected shape of each file's array: images (N, 28, 28), labels (N,).
@@ -62,8 +70,8 @@ def load_mnist(directory: str | os.PathLike | None = None) -> tuple[Split, Split
     folder = Path(directory)
     if not folder.is_dir():
         raise MnistError(
-            f"MNIST folder {folder} does not exist. Fix: pass the folder that holds the "
-            f"four IDX files (or set {ENV_VAR} to it), or pass nothing and unset "
+            f"MNIST folder {folder} does not exist. Fix: pass the folder that holds "
+            f"the four IDX files (or set {ENV_VAR} to it), or pass nothing and unset "
             f"{ENV_VAR} to let Keras download MNIST."
         )
     arrays = {name: read_idx(find_idx(folder, name)) for name in SHA256}
@@ -94,29 +102,37 @@ def read_idx(path: Path) -> np.ndarray:
     """
     name = path.name.removesuffix(".gz")
     if name not in SHA256:
-        raise MnistError(f"{path} is not one of the four MNIST files ({', '.join(SHA256)}).")
+        raise MnistError(
+            f"{path} is not one of the four MNIST files ({', '.join(SHA256)})."
+        )
     fix = (
         f"Fix: replace {path} with an intact copy of {name} (gzip or raw) from the "
         "MNIST distribution; the one in this folder is damaged."
     )
     try:
-        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        data = (
+            gzip.decompress(path.read_bytes())
+            if path.suffix == ".gz"
+            else path.read_bytes()
+        )
     except (OSError, EOFError, zlib.error) as error:
-        raise MnistError(f"{path} is not a readable gzip file ({error}). {fix}") from error
+        raise MnistError(
+            f"{path} is not a readable gzip file ({error}). {fix}"
+        ) from error
     shape = SHAPES[name]
     header = 4 + 4 * len(shape)
     expected = header + int(np.prod(shape))
     if len(data) != expected:
         raise MnistError(
             f"{path} holds {len(data)} bytes after decompression, but {name} has "
-            f"{expected} (a {header}-byte header and {shape} uint8 values): the file is "
-            f"truncated or not {name}. {fix}"
+            f"{expected} (a {header}-byte header and {shape} uint8 values): the file "
+            f"is truncated or not {name}. {fix}"
         )
     digest = hashlib.sha256(data).hexdigest()
     if digest != SHA256[name]:
         raise MnistError(
-            f"{path} has SHA-256 {digest} after decompression, expected {SHA256[name]}: "
-            f"the file is corrupt. {fix}"
+            f"{path} has SHA-256 {digest} after decompression, expected "
+            f"{SHA256[name]}: the file is corrupt. {fix}"
         )
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
 
@@ -132,8 +148,8 @@ def _download() -> tuple[Split, Split]:
             f"MNIST is not available: no local copy was given ({ENV_VAR} is unset) and "
             f"Keras could not download it ({type(error).__name__}: {error}). Fix: on a "
             f"machine without internet, set {ENV_VAR} to a folder with the four MNIST "
-            "IDX files (gzip or raw) or call load_mnist(directory=...); otherwise check "
-            "the network connection."
+            "IDX files (gzip or raw) or call load_mnist(directory=...); otherwise "
+            "check the network connection."
         ) from error
 
 
@@ -149,7 +165,7 @@ def scale_to_pm1(images: np.ndarray) -> np.ndarray:
 
 
 def holdout(x: np.ndarray, y: np.ndarray, size: int = 5000) -> tuple[Split, Split]:
-    """Split off the last ``size`` examples as a validation set: ``(train, validation)``.
+    """Split off the last ``size`` examples for validation: ``(train, validation)``.
 
     The test set stays untouched until the final evaluation.
     """

@@ -1,8 +1,9 @@
 """Make ``tf.keras`` mean Keras 2 (``tf_keras``), the API Larq is written against.
 
-TensorFlow 2.16 and newer resolve ``tf.keras`` to Keras 3 unless the environment variable
-``TF_USE_LEGACY_KERAS`` is ``1`` when ``tf.keras`` is first touched. Larq 0.14 fails to
-import under Keras 3 (``AttributeError: ... has no attribute 'LocallyConnected1D'``).
+TensorFlow 2.16 and newer resolve ``tf.keras`` to Keras 3 unless the environment
+variable ``TF_USE_LEGACY_KERAS`` is ``1`` when ``tf.keras`` is first touched. Larq 0.14
+fails to import under Keras 3 (``AttributeError: ... has no attribute
+'LocallyConnected1D'``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ def use_legacy_keras() -> None:
     TensorFlow is already imported, this checks that it chose Keras 2.
 
     Raises:
-        Keras3Error: ``tf.keras`` is already Keras 3 in this process, or the ``tf-keras``
+        Keras3Error: ``tf.keras`` is already Keras 3 in this process, or the
+        ``tf-keras``
             package is missing.
     """
     os.environ["TF_USE_LEGACY_KERAS"] = "1"
@@ -32,11 +34,11 @@ def use_legacy_keras() -> None:
     if not _is_keras_2(tf):
         raise Keras3Error(
             f"TensorFlow {tf.__version__} was imported before bnnbook, without "
-            "TF_USE_LEGACY_KERAS=1, so its tf.keras is Keras 3; Larq needs Keras 2 (the "
-            "tf-keras package) and cannot work in this process. "
-            "Fix: restart the kernel (or Python), then run `import bnnbook` before "
-            "`import tensorflow` or `import larq`. Alternatively set the environment "
-            "variable TF_USE_LEGACY_KERAS=1 before starting Python."
+            "TF_USE_LEGACY_KERAS=1, so its tf.keras is Keras 3; Larq needs Keras 2 "
+            "(the tf-keras package) and cannot work in this process. Fix: restart the "
+            "kernel (or Python), then run `import bnnbook` before `import tensorflow` "
+            "or `import larq`. Alternatively set the environment variable "
+            "TF_USE_LEGACY_KERAS=1 before starting Python."
         )
 
 
@@ -49,8 +51,8 @@ def _is_keras_2(tf) -> bool:
     except ImportError as error:  # TF_USE_LEGACY_KERAS=1 but tf-keras is not installed
         minor = ".".join(tf.__version__.split(".")[:2])
         raise Keras3Error(
-            f"Larq needs Keras 2, but the tf-keras package is missing. Fix: "
-            f"`pip install tf-keras~={minor}.0` (the same minor version as TensorFlow "
+            "Larq needs Keras 2, but the tf-keras package is missing. Fix: `pip "
+            f"install tf-keras~={minor}.0` (the same minor version as TensorFlow "
             f"{tf.__version__}), then restart the kernel."
         ) from error
     # Keras 2: tf_keras.src.engine.sequential (keras.src.engine.* before TF 2.16);

@@ -20,8 +20,9 @@ def binary_model(width: int = 1) -> tf.keras.Sequential:
     """The binarized CNN of Larq's MNIST guide (93.6 k parameters, 13.19 KiB in 1 bit).
 
     Every layer binarizes its kernel with ``ste_sign`` and keeps the latent weights in
-    [-1, 1] with ``weight_clip``. Every layer but the first also binarizes its input; the
-    first sees the real-valued image, whose pixels a sign would reduce to a silhouette.
+    [-1, 1] with ``weight_clip``. Every layer but the first also binarizes its input;
+    the first sees the real-valued image, whose pixels a sign would reduce to a
+    silhouette.
     ``width`` multiplies the channels of every layer but the last (chapter 4's sweep).
     """
     c1, c2, units = _channels(width)
@@ -93,7 +94,9 @@ def _channels(width: int) -> tuple[int, int, int]:
     """Filters of the first convolution, of the other two, and units of the hidden
     dense layer, at ``width`` times the guide's 32, 64 and 64."""
     if not isinstance(width, int) or width < 1:
-        raise ValueError(f"width must be a whole number >= 1 (a channel multiplier), got {width!r}")
+        raise ValueError(
+            f"width must be a whole number >= 1 (a channel multiplier), got {width!r}"
+        )
     return 32 * width, 64 * width, 64 * width
 
 
@@ -103,7 +106,10 @@ def architecture(model: tf.keras.Model) -> list[tuple[str, dict]]:
 
     Two models with equal architectures compute the same function of the same weights.
     """
-    return [(type(layer).__name__, _without_names(layer.get_config())) for layer in model.layers]
+    return [
+        (type(layer).__name__, _without_names(layer.get_config()))
+        for layer in model.layers
+    ]
 
 
 def _without_names(config):

@@ -36,7 +36,9 @@ def digit_grid(
     nrows = max(1, -(-len(images) // ncols))
     cell = WIDTH / ncols  # inches per image
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(WIDTH, (cell + 0.3) * nrows + 0.4 * bool(suptitle)),
+        nrows,
+        ncols,
+        figsize=(WIDTH, (cell + 0.3) * nrows + 0.4 * bool(suptitle)),
         squeeze=False,
     )
     for ax in axes.flat:
@@ -51,8 +53,8 @@ def digit_grid(
 
 
 def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]]) -> Figure:
-    """Accuracy (top) and loss (bottom) per epoch, train (solid) and validation (dashed),
-    one colour per model.
+    """Accuracy (top) and loss (bottom) per epoch, train (solid) and validation
+    (dashed), one colour per model.
 
     ``histories`` maps a model's name to a Keras ``History.history`` dict with the keys
     ``accuracy``, ``val_accuracy``, ``loss`` and ``val_loss``.
@@ -64,8 +66,13 @@ def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]]) -> F
         epochs = np.arange(1, len(history["loss"]) + 1)
         for ax, key in ((acc_ax, "accuracy"), (loss_ax, "loss")):
             ax.plot(epochs, history[key], "-o", color=color, label=f"{name}, train")
-            ax.plot(epochs, history[f"val_{key}"], "--s", color=color,
-                    label=f"{name}, validation")
+            ax.plot(
+                epochs,
+                history[f"val_{key}"],
+                "--s",
+                color=color,
+                label=f"{name}, validation",
+            )
     for ax, key in ((acc_ax, "accuracy"), (loss_ax, "loss")):
         ax.set_ylabel(key)
         ax.set_title(f"{key.capitalize()} per epoch")
@@ -85,7 +92,9 @@ def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, title: str) ->
     for (row, col), count in np.ndenumerate(counts):
         if count:
             color = "white" if shown.norm(np.log1p(count)) > 0.6 else "black"
-            ax.text(col, row, str(count), ha="center", va="center", fontsize=8, color=color)
+            ax.text(
+                col, row, str(count), ha="center", va="center", fontsize=8, color=color
+            )
     ax.set_xticks(range(10))
     ax.set_yticks(range(10))
     ax.set_xlabel("predicted digit")
@@ -100,13 +109,16 @@ def markdown_table(rows: Sequence[Sequence[object]]) -> str:
 
     Cells are written with ``str`` (line breaks become spaces). A column is
     right-aligned if every cell below the header is a number (``1,234``, ``-0.5``,
-    ``98.7%``, ``2.5x``) or a placeholder (empty, ``-`` or ``?``). Show it with ``IPython.display.Markdown``: unlike printed text, the
+    ``98.7%``, ``2.5x``) or a placeholder (empty, ``-`` or ``?``). Show it with
+    ``IPython.display.Markdown``: unlike printed text, the
     rendered table wraps to the page.
     """
     header, *body = [[str(cell).replace("\n", " ") for cell in row] for row in rows]
 
     def numeric(column: int) -> bool:
-        return all(re.fullmatch(r"[+-]?[\d,.]+ ?[%x]?|[-?]?", row[column]) for row in body)
+        return all(
+            re.fullmatch(r"[+-]?[\d,.]+ ?[%x]?|[-?]?", row[column]) for row in body
+        )
 
     align = ["---:" if body and numeric(i) else "---" for i in range(len(header))]
     return "\n".join(
@@ -129,6 +141,8 @@ def larq_summary(model) -> str:
     header = [cell.replace("\nx 1", "") for cell in header]  # counts are in units of 1
     layers = [[row[0], row[1], *row[3:]] for row in [header, *rows]]  # no "Outputs"
     totals = lq.models.sanitize_table(profile.generate_summary())
-    return markdown_table(layers) + "\n\n" + markdown_table(
-        [[f"{model.name} summary", ""], *totals]
+    return (
+        markdown_table(layers)
+        + "\n\n"
+        + markdown_table([[f"{model.name} summary", ""], *totals])
     )

@@ -1,4 +1,4 @@
-"""Reproducibility: one seed for Python, NumPy and TensorFlow, and the versions in use."""
+"""Reproducibility: one seed for Python, NumPy and TensorFlow; the versions in use."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ import tensorflow as tf
 SEED = 42
 
 #: Distributions whose versions each chapter prints.
-PACKAGES = ("tensorflow", "tf-keras", "larq", "larq-compute-engine", "numpy", "matplotlib")
+PACKAGES = (
+    "tensorflow",
+    "tf-keras",
+    "larq",
+    "larq-compute-engine",
+    "numpy",
+    "matplotlib",
+)
 
 
 def set_seed(seed: int = SEED) -> int:
@@ -25,7 +32,8 @@ def set_seed(seed: int = SEED) -> int:
 
 
 def versions() -> dict[str, str]:
-    """Python's version and the installed version of each package in :data:`PACKAGES`."""
+    """Python's version and the installed version of each package in
+    :data:`PACKAGES`."""
     found = {"python": platform.python_version()}
     for name in PACKAGES:
         try:

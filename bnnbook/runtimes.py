@@ -28,7 +28,7 @@ def keras_predict(model: tf.keras.Model) -> Predict:
 
 
 def tflite_predict(flatbuffer: bytes, batch: int, threads: int) -> Predict:
-    """A TensorFlow Lite interpreter resized to ``batch`` images, on ``threads`` threads."""
+    """A TensorFlow Lite interpreter for ``batch`` images, on ``threads`` threads."""
     interpreter = tf.lite.Interpreter(model_content=flatbuffer, num_threads=threads)
     source = interpreter.get_input_details()[0]
     interpreter.resize_tensor_input(source["index"], [batch, *source["shape"][1:]])
@@ -49,8 +49,8 @@ def lce_predict(
     """LCE's interpreter with the chosen kernels.
 
     Args:
-        indirect_bgemm: use the indirect binary GEMM kernel for ``LceBconv2d`` instead of
-            the default (im2col + BGEMM) one.
+        indirect_bgemm: use the indirect binary GEMM kernel for ``LceBconv2d``
+            instead of the default (im2col + BGEMM) one.
         xnnpack: run the float ops (first layer, quantize/dequantize) through XNNPACK.
     """
     interpreter = lce.testing.Interpreter(
@@ -64,10 +64,11 @@ def lce_predict(
 
 
 def onnx_predict(model: bytes, threads: int) -> Predict:
-    """ONNX Runtime's CPU session for ``model`` (the serialized ONNX file) on ``threads``
-    threads. A model exported from PyTorch expects channels first, ``(batch, 1, 28,
-    28)``: the images are transposed to that layout when the model's input asks for it.
-    Export with a dynamic batch dimension to run batches of any size."""
+    """ONNX Runtime's CPU session for ``model`` (the serialized ONNX file) on
+    ``threads`` threads. A model exported from PyTorch expects channels first,
+    ``(batch, 1, 28, 28)``: the images are transposed to that layout when the model's
+    input asks for it. Export with a dynamic batch dimension to run batches of any size.
+    """
     import onnxruntime as ort  # chapter 7's stack: imported only when used
 
     options = ort.SessionOptions()

@@ -2,8 +2,8 @@
 
 Chapter 2 trains the float model and chapter 3 the binarized one; both save the model
 and its history under :func:`artifacts_dir`, so chapter 4 need not retrain. A chapter
-run on its own (in Colab, say) trains what it needs when the artifact is missing, unreadable,
-or was trained with another recipe.
+run on its own (in Colab, say) trains what it needs when the artifact is missing,
+unreadable, or was trained with another recipe.
 """
 
 from __future__ import annotations
@@ -42,16 +42,20 @@ class Recipe:
     learning_rate: float = 1e-3
     schedule: str = "constant"
 
-    def learning_rate_at(self, steps: int) -> tf.keras.optimizers.schedules.LearningRateSchedule | float:
+    def learning_rate_at(
+        self, steps: int
+    ) -> tf.keras.optimizers.schedules.LearningRateSchedule | float:
         """The learning rate (a schedule if it varies) for ``steps`` steps in all."""
         if self.schedule == "constant":
             return self.learning_rate
         if self.schedule == "cosine":
             return tf.keras.optimizers.schedules.CosineDecay(self.learning_rate, steps)
-        raise ValueError(f"unknown schedule {self.schedule!r}: use 'constant' or 'cosine'")
+        raise ValueError(
+            f"unknown schedule {self.schedule!r}: use 'constant' or 'cosine'"
+        )
 
 
-#: Larq's MNIST guide: Adam at a constant 1e-3. Chapter 2 trains the float model with it.
+#: Larq's MNIST guide: Adam at a constant 1e-3; chapter 2 trains the float model so.
 LARQ_GUIDE = Recipe(epochs=6, batch_size=64, learning_rate=1e-3, schedule="constant")
 
 #: Chapter 3's recipe for the binarized model: Adam from 1e-2 with cosine decay to 0.
@@ -62,8 +66,12 @@ RECIPES = {"float": LARQ_GUIDE, "binary": COSINE}
 
 
 def fit(
-    model: tf.keras.Model, recipe: Recipe, train: Split, validation: Split,
-    callbacks: list[tf.keras.callbacks.Callback] | None = None, verbose: int = 0,
+    model: tf.keras.Model,
+    recipe: Recipe,
+    train: Split,
+    validation: Split,
+    callbacks: list[tf.keras.callbacks.Callback] | None = None,
+    verbose: int = 0,
 ) -> dict[str, list[float]]:
     """Compile ``model`` with Adam and train it by ``recipe`` (``callbacks`` go to
     ``model.fit``).
@@ -79,8 +87,13 @@ def fit(
         metrics=["accuracy"],
     )
     history = model.fit(
-        x, y, batch_size=recipe.batch_size, epochs=recipe.epochs,
-        validation_data=validation, callbacks=callbacks, verbose=verbose,
+        x,
+        y,
+        batch_size=recipe.batch_size,
+        epochs=recipe.epochs,
+        validation_data=validation,
+        callbacks=callbacks,
+        verbose=verbose,
     )
     return {key: [float(v) for v in values] for key, values in history.history.items()}
 
@@ -98,7 +111,11 @@ def artifacts_dir(directory: str | os.PathLike | None = None) -> Path:
 
 
 def save(
-    name: str, model: tf.keras.Model, history: dict, recipe: Recipe, seed: int,
+    name: str,
+    model: tf.keras.Model,
+    history: dict,
+    recipe: Recipe,
+    seed: int,
     directory: str | os.PathLike | None = None,
 ) -> Path:
     """Save ``model`` as ``<name>.h5`` (HDF5, without optimizer state) and its history,
@@ -109,8 +126,12 @@ def save(
     beside a model it does not describe."""
     folder = artifacts_dir(directory)
     model_path, record_path = folder / f"{name}.h5", folder / f"{name}.json"
-    record = {"recipe": dataclasses.asdict(recipe), "seed": seed, "history": history,
-              "versions": versions()}
+    record = {
+        "recipe": dataclasses.asdict(recipe),
+        "seed": seed,
+        "history": history,
+        "versions": versions(),
+    }
     record_path.unlink(missing_ok=True)
     partial = folder / f".{name}.h5.partial"
     model.save(partial, include_optimizer=False, save_format="h5")
@@ -138,7 +159,9 @@ def load(
         return None
     try:
         record = json.loads(record_path.read_text())
-        matches = record["recipe"] == dataclasses.asdict(recipe) and record["seed"] == seed
+        matches = (
+            record["recipe"] == dataclasses.asdict(recipe) and record["seed"] == seed
+        )
         history = record["history"]
     except (ValueError, KeyError, TypeError) as error:
         _unreadable(record_path, f"{type(error).__name__}: {error}")
@@ -155,16 +178,26 @@ def load(
 
 
 def _unreadable(path: Path, reason: str) -> None:
-    print(f"artifact {path} is unreadable ({reason}): it will be retrained and replaced")
+    print(
+        f"artifact {path} is unreadable ({reason}): it will be retrained and replaced"
+    )
 
 
 def train_and_save(
-    name: str, build: Callable[[], tf.keras.Model], recipe: Recipe, train: Split,
-    validation: Split, seed: int = SEED, directory: str | os.PathLike | None = None,
+    name: str,
+    build: Callable[[], tf.keras.Model],
+    recipe: Recipe,
+    train: Split,
+    validation: Split,
+    seed: int = SEED,
+    directory: str | os.PathLike | None = None,
 ) -> tuple[tf.keras.Model, dict]:
-    """Seed, train ``build()`` by ``recipe``, save it as artifact ``name``, and return it
-    with its history."""
-    print(f"no saved {name} for this recipe in {artifacts_dir(directory)}: training it now")
+    """Seed, train ``build()`` by ``recipe``, save it as artifact ``name``, and return
+    it with its history."""
+    print(
+        f"no saved {name} for this recipe in {artifacts_dir(directory)}: training it "
+        "now"
+    )
     set_seed(seed)
     model = build()
     history = fit(model, recipe, train, validation)
@@ -173,8 +206,13 @@ def train_and_save(
 
 
 def load_or_train(
-    name: str, build: Callable[[], tf.keras.Model], recipe: Recipe, train: Split,
-    validation: Split, seed: int = SEED, directory: str | os.PathLike | None = None,
+    name: str,
+    build: Callable[[], tf.keras.Model],
+    recipe: Recipe,
+    train: Split,
+    validation: Split,
+    seed: int = SEED,
+    directory: str | os.PathLike | None = None,
 ) -> tuple[tf.keras.Model, dict]:
     """Load artifact ``name`` if it was trained with ``recipe`` and ``seed``; otherwise
     train it (:func:`train_and_save`)."""

@@ -5,8 +5,8 @@ a chapter without a failure, the notebook, with the outputs nbval collected, goe
 the book's jupyter-cache through jupyter-cache's own API, as myst-nb would store its own
 execution (the notebook's hash, and ``execution_seconds`` for the execution-statistics
 page). ``jupyter-book build`` (``execute_notebooks: cache``) then finds every chapter
-cached and only renders it: ``tests/test_book.py`` builds the book so and checks that the
-build executed nothing.
+cached and only renders it: ``tests/test_book.py`` builds the book so and checks that
+the build executed nothing.
 
 The plugin also runs the book's tests in that order (unit tests, chapters, the build,
 the browser) and ends the run with each chapter's execution time against its budget.
@@ -119,8 +119,11 @@ class ChapterCache:
         if run.failed or run.cells != code_cells:
             return
         cache = get_cache(cache_path(self.root))
-        bundle = CacheBundleIn(run.notebook, str(path),
-                               data={"execution_seconds": run.seconds, "executed_by": "nbval"})
+        bundle = CacheBundleIn(
+            run.notebook,
+            str(path),
+            data={"execution_seconds": run.seconds, "executed_by": "nbval"},
+        )
         cache.cache_notebook_bundle(bundle, check_validity=True, overwrite=True)
         run.cached = True
 
@@ -131,8 +134,14 @@ class ChapterCache:
         terminalreporter.section("chapters: execution time (nbval) against budget")
         for path, run in sorted(self.runs.items()):
             budget = BUDGETS.get(path.name[:2])
-            verdict = "" if budget is None else (
-                f" / budget {budget} s" + ("  OVER BUDGET" if run.seconds > budget else ""))
+            verdict = (
+                ""
+                if budget is None
+                else (
+                    f" / budget {budget} s"
+                    + ("  OVER BUDGET" if run.seconds > budget else "")
+                )
+            )
             state = "cached for the book" if run.cached else "FAILED: not cached"
             write(f"{path.name:32} {run.seconds:6.0f} s{verdict}  ({state})")
         total = sum(run.seconds for run in self.runs.values())
@@ -141,6 +150,12 @@ class ChapterCache:
         if log.is_file() and log.stat().st_mtime > self.started:
             lines = log.read_text().splitlines()
             used = [line for line in lines if "Using cached notebook" in line]
-            executed = [line for line in lines if re.search(r"Executing notebook|Executed notebook", line)]
-            write(f"book build: {len(used)} chapters rendered from the cache, "
-                  f"{len(executed)} executed ({log.relative_to(self.root)})")
+            executed = [
+                line
+                for line in lines
+                if re.search(r"Executing notebook|Executed notebook", line)
+            ]
+            write(
+                f"book build: {len(used)} chapters rendered from the cache, "
+                f"{len(executed)} executed ({log.relative_to(self.root)})"
+            )

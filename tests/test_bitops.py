@@ -67,30 +67,39 @@ def test_pooling_bits_with_all_is_max_pooling_signs():
 
 def tiny_model(binary_input_first: bool = False) -> tf.keras.Sequential:
     """The book's layer pattern at toy size, random latent weights and BN statistics."""
-    binary = dict(input_quantizer="ste_sign", kernel_quantizer="ste_sign", use_bias=False)
+    binary = dict(
+        input_quantizer="ste_sign", kernel_quantizer="ste_sign", use_bias=False
+    )
     first = dict(kernel_quantizer="ste_sign", use_bias=False)
     if binary_input_first:
         first = binary
-    model = tf.keras.Sequential([
-        tf.keras.Input((10, 10, 1)),
-        lq.layers.QuantConv2D(4, (3, 3), **first),
-        tf.keras.layers.MaxPooling2D((2, 2)),
-        tf.keras.layers.BatchNormalization(scale=False),
-        lq.layers.QuantConv2D(8, (2, 2), **binary),
-        tf.keras.layers.BatchNormalization(scale=False),
-        tf.keras.layers.Flatten(),
-        lq.layers.QuantDense(6, **binary),
-        tf.keras.layers.BatchNormalization(scale=False),
-        lq.layers.QuantDense(3, **binary),
-        tf.keras.layers.BatchNormalization(scale=False),
-        tf.keras.layers.Activation("softmax"),
-    ])
+    model = tf.keras.Sequential(
+        [
+            tf.keras.Input((10, 10, 1)),
+            lq.layers.QuantConv2D(4, (3, 3), **first),
+            tf.keras.layers.MaxPooling2D((2, 2)),
+            tf.keras.layers.BatchNormalization(scale=False),
+            lq.layers.QuantConv2D(8, (2, 2), **binary),
+            tf.keras.layers.BatchNormalization(scale=False),
+            tf.keras.layers.Flatten(),
+            lq.layers.QuantDense(6, **binary),
+            tf.keras.layers.BatchNormalization(scale=False),
+            lq.layers.QuantDense(3, **binary),
+            tf.keras.layers.BatchNormalization(scale=False),
+            tf.keras.layers.Activation("softmax"),
+        ]
+    )
     rng = np.random.default_rng(0)
     for layer in model.layers:
         if isinstance(layer, tf.keras.layers.BatchNormalization):
             channels = layer.beta.shape[0]
-            layer.set_weights([rng.normal(size=channels), rng.normal(size=channels) * 2,
-                               rng.uniform(0.5, 4.0, size=channels)])
+            layer.set_weights(
+                [
+                    rng.normal(size=channels),
+                    rng.normal(size=channels) * 2,
+                    rng.uniform(0.5, 4.0, size=channels),
+                ]
+            )
         elif layer.weights:
             layer.set_weights([rng.uniform(-1, 1, size=layer.kernel.shape)])
     return model
@@ -105,7 +114,9 @@ def tiny():
 
 def test_bit_level_pre_activations_equal_keras_layer_outputs(tiny):
     model, net, images = tiny
-    quantized = [layer for layer in model.layers if isinstance(layer, lq.layers.QuantizerBase)]
+    quantized = [
+        layer for layer in model.layers if isinstance(layer, lq.layers.QuantizerBase)
+    ]
     probe = tf.keras.Model(model.inputs, [layer.output for layer in quantized])
     keras = probe.predict(images, verbose=0)
     ours = bitops.pre_activations(net, images)
@@ -118,8 +129,12 @@ def test_bit_level_pre_activations_equal_keras_layer_outputs(tiny):
 def test_bit_level_and_float_logits_equal_keras(tiny):
     model, net, images = tiny
     keras_logits = tf.keras.Model(model.inputs, model.layers[-2].output)(images).numpy()
-    np.testing.assert_allclose(bitops.forward(net, images, batch=20), keras_logits, atol=1e-4)
-    np.testing.assert_allclose(bitops.forward_float(net, images), keras_logits, atol=1e-4)
+    np.testing.assert_allclose(
+        bitops.forward(net, images, batch=20), keras_logits, atol=1e-4
+    )
+    np.testing.assert_allclose(
+        bitops.forward_float(net, images), keras_logits, atol=1e-4
+    )
 
 
 def test_threshold_decides_the_sign_of_batch_normalisation(tiny):
@@ -131,8 +146,12 @@ def test_threshold_decides_the_sign_of_batch_normalisation(tiny):
 
 def test_blocks_reads_dense_kernels_as_convolutions_over_the_flattened_map(tiny):
     model, net, _ = tiny
-    assert [b.kernel.shape for b in net] == [(3, 3, 1, 4), (2, 2, 4, 8), (3, 3, 8, 6),
-                                             (1, 1, 6, 3)]
+    assert [b.kernel.shape for b in net] == [
+        (3, 3, 1, 4),
+        (2, 2, 4, 8),
+        (3, 3, 8, 6),
+        (1, 1, 6, 3),
+    ]
     assert [b.pool for b in net] == [2, 1, 1, 1]
     assert [b.binary_input for b in net] == [False, True, True, True]
     assert [b.words.shape for b in net] == [(4, 1), (8, 1), (6, 2), (3, 1)]
@@ -144,10 +163,12 @@ def test_blocks_refuses_what_it_cannot_run_on_bits():
     model = tf.keras.Sequential([tf.keras.Input((4,)), tf.keras.layers.Dense(2)])
     with pytest.raises(ValueError, match="Dense is not supported"):
         bitops.blocks(model)
-    scaled = tf.keras.Sequential([
-        tf.keras.Input((4,)),
-        lq.layers.QuantDense(2, kernel_quantizer="ste_sign", use_bias=False),
-        tf.keras.layers.BatchNormalization(),
-    ])
+    scaled = tf.keras.Sequential(
+        [
+            tf.keras.Input((4,)),
+            lq.layers.QuantDense(2, kernel_quantizer="ste_sign", use_bias=False),
+            tf.keras.layers.BatchNormalization(),
+        ]
+    )
     with pytest.raises(ValueError, match="scale=False"):
         bitops.blocks(scaled)

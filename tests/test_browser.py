@@ -29,9 +29,9 @@ CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 #: MathJax itself) fails a test.
 OFFLINE_HOSTS = {"colab.research.google.com"}
 
-#: Per page, in the browser: each math element and whether MathJax typeset it; the text a
-#: reader sees outside code; every code cell and text output that is wider than its box
-#: (a horizontal scroll hides its end); every figure shown at less than half its width.
+#: Per page, in the browser: each math element and whether MathJax typeset it; the text
+#: a reader sees outside code; every code cell and text output that is wider than its
+#: box (a horizontal scroll hides its end); every figure shown below half its width.
 FACTS_JS = """() => {
   const main = document.querySelector('main');
   const math = Array.from(main.querySelectorAll('.math')).map(
@@ -41,7 +41,8 @@ FACTS_JS = """() => {
       e => e.remove());
   const boxes = main.querySelectorAll(
       '.cell_input pre, .cell_output pre, .output pre, .highlight pre');
-  const overflowing = Array.from(boxes).filter(b => b.scrollWidth > b.clientWidth + 1).map(
+  const wide = Array.from(boxes).filter(b => b.scrollWidth > b.clientWidth + 1);
+  const overflowing = wide.map(
       b => [b.scrollWidth, b.clientWidth, b.innerText.split('\\n').find(
           l => l.length > 80) || b.innerText.slice(0, 80)]);
   const shrunk = Array.from(main.querySelectorAll('img')).filter(
@@ -66,8 +67,10 @@ def _chromium() -> str:
     for name in ("chromium", "chromium-browser", "google-chrome"):
         if found := shutil.which(name):
             return found
-    pytest.skip("no Chromium on this machine: install Debian's `chromium` package "
-                "(`make test` does so where it runs as root)")
+    pytest.skip(
+        "no Chromium on this machine: install Debian's `chromium` package "
+        "(`make test` does so where it runs as root)"
+    )
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -78,8 +81,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site():
     if not (HTML / "index.html").is_file():
-        pytest.fail(f"{HTML} has no built book: tests/test_book.py builds it (`make test`), "
-                    "or run `make book`")
+        pytest.fail(
+            f"{HTML} has no built book: tests/test_book.py builds it (`make test`), "
+            "or run `make book`"
+        )
     handler = functools.partial(_QuietHandler, directory=str(HTML))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -94,8 +99,15 @@ def browser():
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -103,7 +115,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def visits(site, browser) -> dict[str, dict]:
-    """Open every page once; record console errors, blocked requests and the DOM facts."""
+    """Open every page once; record console errors, blocked requests, DOM facts."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     results = {}
     for page_path in PAGES:
@@ -118,7 +130,10 @@ def visits(site, browser) -> dict[str, dict]:
             return route.abort()
 
         page.route("**/*", route)
-        page.on("console", lambda m, errors=errors: m.type == "error" and errors.append(m.text))
+        page.on(
+            "console",
+            lambda m, errors=errors: m.type == "error" and errors.append(m.text),
+        )
         page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
         response = page.goto(urljoin(site, page_path), wait_until="networkidle")
         page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
@@ -130,13 +145,21 @@ def visits(site, browser) -> dict[str, dict]:
             "title": page.title(),
             "h1": page.locator("main h1").first.inner_text(),
             "images": page.evaluate(
-                "Array.from(document.images).map(i => [i.src, i.complete, i.naturalWidth, i.naturalHeight])"),
-            "links": page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"),
+                "Array.from(document.images).map(i => [i.src, i.complete, "
+                "i.naturalWidth, i.naturalHeight])"
+            ),
+            "links": page.evaluate(
+                "Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"
+            ),
             "launch": page.evaluate(
-                "Array.from(document.querySelectorAll('.dropdown-launch-buttons a[href]')).map(a => a.href)"),
+                "Array.from(document.querySelectorAll('.dropdown-launch-buttons "
+                "a[href]')).map(a => a.href)"
+            ),
             "text": page.locator("main").inner_text(),
             "outputs": "\n".join(page.locator("main .cell_output").all_inner_texts()),
-            "tracebacks": page.locator("main .output.traceback, main .output.error, main .output.stderr").count(),
+            "tracebacks": page.locator(
+                "main .output.traceback, main .output.error, main .output.stderr"
+            ).count(),
             "errors": errors,
             "offline": offline,
         }
@@ -153,7 +176,9 @@ def test_page_loads_with_title_and_no_console_errors(visits, page_path):
     assert visit["h1"].strip() and visit["h1"].strip().rstrip("#") in visit["title"]
     own_errors = [e for e in visit["errors"] if "net::ERR_FAILED" not in e]
     assert own_errors == [], own_errors
-    unexpected = [u for u in visit["offline"] if urlparse(u).hostname not in OFFLINE_HOSTS]
+    unexpected = [
+        u for u in visit["offline"] if urlparse(u).hostname not in OFFLINE_HOSTS
+    ]
     assert unexpected == [], f"the page loads resources from the internet: {unexpected}"
 
 
@@ -163,7 +188,9 @@ def test_math_is_typeset_by_the_books_own_mathjax(visits, page_path):
     raw = [text for text, typeset in visit["math"] if not typeset]
     assert raw == [], f"MathJax left these formulas as raw TeX: {raw}"
     for marker in ("\\(", "\\[", "$$"):
-        assert marker not in visit["prose"], f"raw TeX {marker!r} in the text a reader sees"
+        assert (
+            marker not in visit["prose"]
+        ), f"raw TeX {marker!r} in the text a reader sees"
 
 
 def test_pages_with_math_exist():
@@ -174,25 +201,48 @@ def test_pages_with_math_exist():
 
 @pytest.mark.parametrize("page_path", PAGES)
 def test_code_and_outputs_fit_the_column(visits, page_path):
-    assert visits[page_path]["overflowing"] == [], (
-        "code or output wider than the column [scroll width, box width, a long line]")
+    assert (
+        visits[page_path]["overflowing"] == []
+    ), "code or output wider than the column [scroll width, box width, a long line]"
 
 
 @pytest.mark.parametrize("page_path", PAGES)
 def test_figures_are_not_shrunk_below_half_their_width(visits, page_path):
     assert visits[page_path]["shrunk"] == [], (
-        "figures drawn too wide for the column [file, natural px, shown px]: draw them at "
-        "about 7-8 in wide, panels stacked")
+        "figures drawn too wide for the column [file, natural px, shown px]: draw them "
+        "at about 7-8 in wide, panels stacked"
+    )
 
 
 @pytest.mark.parametrize("page_path", PAGES)
 def test_every_image_has_loaded(visits, page_path):
-    broken = [src for src, complete, width, height in visits[page_path]["images"]
-              if not (complete and width > 0 and height > 0) and urlparse(src).hostname not in OFFLINE_HOSTS]
+    broken = [
+        src
+        for src, complete, width, height in visits[page_path]["images"]
+        if not (complete and width > 0 and height > 0)
+        and urlparse(src).hostname not in OFFLINE_HOSTS
+    ]
     assert broken == [], broken
 
 
-@pytest.mark.parametrize("page_path", [p for p in PAGES if p.endswith(tuple(f"{n}.html" for n in ("01_data", "02_float_baseline", "03_binarized_qat", "04_size_speed_memory")))])
+@pytest.mark.parametrize(
+    "page_path",
+    [
+        p
+        for p in PAGES
+        if p.endswith(
+            tuple(
+                f"{n}.html"
+                for n in (
+                    "01_data",
+                    "02_float_baseline",
+                    "03_binarized_qat",
+                    "04_size_speed_memory",
+                )
+            )
+        )
+    ],
+)
 def test_chapter_shows_figures_and_no_errors(visits, page_path):
     visit = visits[page_path]
     figures = [i for i in visit["images"] if "/_images/" in i[0]]
@@ -215,8 +265,12 @@ def test_internal_links_resolve(visits, site, page_path):
             path = path / "index.html"
         if not path.is_file():
             missing.append(link)
-        elif fragment and path.suffix == ".html" and not re.search(
-            rf'id="{re.escape(fragment)}"', path.read_text(errors="replace")
+        elif (
+            fragment
+            and path.suffix == ".html"
+            and not re.search(
+                rf'id="{re.escape(fragment)}"', path.read_text(errors="replace")
+            )
         ):
             missing.append(link)
     assert missing == [], missing
@@ -225,8 +279,14 @@ def test_internal_links_resolve(visits, site, page_path):
 @pytest.mark.parametrize("page_path", [p for p in PAGES if p.startswith("book/0")])
 def test_colab_launch_link_opens_this_chapter(visits, page_path):
     repository = CONFIG["repository"]["url"].removeprefix("https://github.com/")
-    expected = (f"https://colab.research.google.com/github/{repository}/blob/"
-                f"{CONFIG['repository']['branch']}/{page_path.removesuffix('.html')}.ipynb")
-    colab = {link for link in visits[page_path]["links"] if link.startswith("https://colab.research.google.com/")}
+    expected = (
+        f"https://colab.research.google.com/github/{repository}/blob/"
+        f"{CONFIG['repository']['branch']}/{page_path.removesuffix('.html')}.ipynb"
+    )
+    colab = {
+        link
+        for link in visits[page_path]["links"]
+        if link.startswith("https://colab.research.google.com/")
+    }
     assert colab == {expected}, colab  # the badge and the launch button, nothing else
     assert expected in visits[page_path]["launch"], "the rocket menu has no Colab link"

@@ -7,16 +7,34 @@ import pytest
 from bnnbook import ceiling
 
 ZEN3 = frozenset({"AuthenticAMD", "avx", "avx2", "fma", "popcnt"})
-ICELAKE = frozenset({"GenuineIntel", "avx2", "fma", "avx512f", "avx512_vpopcntdq",
-                     "avx512_vnni", "popcnt"})
+ICELAKE = frozenset(
+    {
+        "GenuineIntel",
+        "avx2",
+        "fma",
+        "avx512f",
+        "avx512_vpopcntdq",
+        "avx512_vnni",
+        "popcnt",
+    }
+)
 
 
 def test_flags_and_vendor_are_read_from_cpuinfo(tmp_path):
     cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\n"
-                       "flags\t\t: fpu sse avx2 fma popcnt\n\nprocessor\t: 1\n"
-                       "vendor_id\t: AuthenticAMD\nflags\t\t: fpu\n")
-    assert ceiling.cpu_flags(cpuinfo) == {"AuthenticAMD", "fpu", "sse", "avx2", "fma", "popcnt"}
+    cpuinfo.write_text(
+        "processor\t: 0\nvendor_id\t: AuthenticAMD\n"
+        "flags\t\t: fpu sse avx2 fma popcnt\n\nprocessor\t: 1\n"
+        "vendor_id\t: AuthenticAMD\nflags\t\t: fpu\n"
+    )
+    assert ceiling.cpu_flags(cpuinfo) == {
+        "AuthenticAMD",
+        "fpu",
+        "sse",
+        "avx2",
+        "fma",
+        "popcnt",
+    }
     assert ceiling.cpu_flags(tmp_path / "missing") == frozenset()
 
 

@@ -13,9 +13,15 @@ import yaml
 from conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
-#: The sections every chapter has, in this order (Project Pythia's frame, d2l's exercises).
-FRAME = ("Overview", "Prerequisites", "Summary", "Exercises", "What's next",
-         "Resources and references")
+#: The sections every chapter has, in order (Project Pythia's frame, d2l's exercises).
+FRAME = (
+    "Overview",
+    "Prerequisites",
+    "Summary",
+    "Exercises",
+    "What's next",
+    "Resources and references",
+)
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 REPOSITORY = CONFIG["repository"]["url"].removeprefix("https://github.com/")
 BRANCH = CONFIG["repository"]["branch"]
@@ -35,21 +41,35 @@ def test_there_are_chapters():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_is_stored_without_outputs(path):
-    dirty = [i for i, c in enumerate(_cells(path)) if c.get("outputs") or c.get("execution_count")]
-    assert not dirty, f"{path.name}: cells {dirty} hold outputs; clear them before committing"
+    dirty = [
+        i
+        for i, c in enumerate(_cells(path))
+        if c.get("outputs") or c.get("execution_count")
+    ]
+    assert (
+        not dirty
+    ), f"{path.name}: cells {dirty} hold outputs; clear them before committing"
 
 
 def test_every_tracked_notebook_is_checked():
-    listed = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True,
-                            text=True, check=True).stdout.split()
+    listed = subprocess.run(
+        ["git", "ls-files", "*.ipynb"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert {ROOT / p for p in listed} <= set(NOTEBOOKS)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_first_cell_is_the_colab_badge_of_this_notebook(path):
     first = _source(_cells(path)[0])
-    link = f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}/book/{path.name}"
-    assert first.startswith(f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({link})")
+    colab = "https://colab.research.google.com"
+    link = f"{colab}/github/{REPOSITORY}/blob/{BRANCH}/book/{path.name}"
+    assert first.startswith(
+        f"[![Open In Colab]({colab}/assets/colab-badge.svg)]({link})"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -66,7 +86,9 @@ def test_bnnbook_is_imported_before_tensorflow(path):
     first_bnnbook = code.find("import bnnbook")
     assert first_bnnbook != -1
     for other in ("import tensorflow", "import larq"):
-        assert code.find(other) == -1 or code.find(other) > first_bnnbook, f"{other} before bnnbook"
+        assert (
+            code.find(other) == -1 or code.find(other) > first_bnnbook
+        ), f"{other} before bnnbook"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -76,9 +98,13 @@ def test_chapter_is_framed_like_the_others(path):
     for expected in FRAME:
         assert expected in headings, f"{path.name} has no '{expected}' section"
     order = [h for h in headings if h in FRAME]
-    assert order == list(FRAME), f"{path.name}: sections in the order {order}, not {FRAME}"
+    assert order == list(
+        FRAME
+    ), f"{path.name}: sections in the order {order}, not {FRAME}"
     code = "\n".join(_source(c) for c in _cells(path) if c["cell_type"] == "code")
-    assert "set_seed()" in code and "versions()" in code, "print the seed and versions at the top"
+    assert (
+        "set_seed()" in code and "versions()" in code
+    ), "print the seed and versions at the top"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -88,13 +114,20 @@ def test_exercises_send_the_reader_back_into_the_code(path):
     section = text.split("## Exercises", 1)[1].split("\n## ", 1)[0]
     exercises = re.findall(r"^\d+\. ", section, flags=re.M)
     assert 3 <= len(exercises) <= 5, f"{path.name}: {len(exercises)} numbered exercises"
-    assert re.search(r"\bpredict", section, flags=re.I), f"{path.name}: no 'predict' exercise"
+    assert re.search(
+        r"\bpredict", section, flags=re.I
+    ), f"{path.name}: no 'predict' exercise"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_code_lines_fit_in_88_characters(path):
-    long = [(i, line) for i, cell in enumerate(_cells(path)) if cell["cell_type"] == "code"
-            for line in _source(cell).splitlines() if len(line) > 88]
+    long = [
+        (i, line)
+        for i, cell in enumerate(_cells(path))
+        if cell["cell_type"] == "code"
+        for line in _source(cell).splitlines()
+        if len(line) > 88
+    ]
     assert not long, f"{path.name}: code lines over 88 characters (cell, line): {long}"
 
 
@@ -110,7 +143,9 @@ def _toc_files(entries) -> list[str]:
 def test_every_chapter_is_in_the_table_of_contents():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     listed = _toc_files(toc.get("chapters", []) + toc.get("parts", []))
-    assert [f"book/{p.stem}" for p in NOTEBOOKS] == [f for f in listed if (ROOT / f"{f}.ipynb").exists()]
+    assert [f"book/{p.stem}" for p in NOTEBOOKS] == [
+        f for f in listed if (ROOT / f"{f}.ipynb").exists()
+    ]
 
 
 def test_every_repository_address_matches_the_config():
@@ -118,4 +153,6 @@ def test_every_repository_address_matches_the_config():
     texts += [p.read_text() for p in NOTEBOOKS]
     pattern = r"(?:github\.com|colab\.research\.google\.com/github)/([\w-]+/[\w-]+)"
     found = {m for text in texts for m in re.findall(pattern, text)}
-    assert found <= {REPOSITORY}, f"addresses other than {REPOSITORY} (from _config.yml): {found - {REPOSITORY}}"
+    assert found <= {
+        REPOSITORY
+    }, f"addresses other than {REPOSITORY} (from _config.yml): {found - {REPOSITORY}}"

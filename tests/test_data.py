@@ -28,7 +28,9 @@ def test_same_shapes_dtypes_and_order_as_keras(mnist):
     assert abs(x_train.mean() / 255 - 0.1307) < 5e-4
 
 
-def test_env_var_is_used_and_network_is_never_touched(mnist_dir, monkeypatch, no_network):
+def test_env_var_is_used_and_network_is_never_touched(
+    mnist_dir, monkeypatch, no_network
+):
     monkeypatch.setenv(ENV_VAR, str(mnist_dir))
     (_, y_train), _ = load_mnist()
     assert len(y_train) == 60000
@@ -43,7 +45,9 @@ def _copy(mnist_dir: Path, tmp_path: Path) -> Path:
 
 def test_raw_files_load_like_gzip(mnist_dir, tmp_path, mnist):
     for name in SHA256:
-        (tmp_path / name).write_bytes(gzip.decompress((mnist_dir / f"{name}.gz").read_bytes()))
+        (tmp_path / name).write_bytes(
+            gzip.decompress((mnist_dir / f"{name}.gz").read_bytes())
+        )
     (x_train, y_train), (x_test, y_test) = load_mnist(tmp_path)
     np.testing.assert_array_equal(y_train, mnist[0][1])
     np.testing.assert_array_equal(x_test, mnist[1][0])
@@ -52,7 +56,9 @@ def test_raw_files_load_like_gzip(mnist_dir, tmp_path, mnist):
 def test_missing_file_names_it(mnist_dir, tmp_path):
     folder = _copy(mnist_dir, tmp_path)
     (folder / "t10k-labels-idx1-ubyte.gz").unlink()
-    with pytest.raises(MnistError, match=r"t10k-labels-idx1-ubyte\(\.gz\) is missing.*Fix"):
+    with pytest.raises(
+        MnistError, match=r"t10k-labels-idx1-ubyte\(\.gz\) is missing.*Fix"
+    ):
         load_mnist(folder)
 
 
@@ -63,10 +69,14 @@ def test_missing_folder(tmp_path):
 
 def test_corrupt_byte_fails_the_checksum(mnist_dir, tmp_path):
     path = tmp_path / "t10k-labels-idx1-ubyte"
-    data = bytearray(gzip.decompress((mnist_dir / "t10k-labels-idx1-ubyte.gz").read_bytes()))
+    data = bytearray(
+        gzip.decompress((mnist_dir / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    )
     data[100] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(MnistError, match=r"t10k-labels-idx1-ubyte has SHA-256 .* corrupt.*Fix"):
+    with pytest.raises(
+        MnistError, match=r"t10k-labels-idx1-ubyte has SHA-256 .* corrupt.*Fix"
+    ):
         read_idx(path)
     assert path.read_bytes() == bytes(data), "the bad file must be left as it was"
 
@@ -74,13 +84,17 @@ def test_corrupt_byte_fails_the_checksum(mnist_dir, tmp_path):
 def test_truncated_gzip(mnist_dir, tmp_path):
     path = tmp_path / "t10k-labels-idx1-ubyte.gz"
     path.write_bytes((mnist_dir / path.name).read_bytes()[:1000])
-    with pytest.raises(MnistError, match=r"t10k-labels-idx1-ubyte\.gz is not a readable gzip"):
+    with pytest.raises(
+        MnistError, match=r"t10k-labels-idx1-ubyte\.gz is not a readable gzip"
+    ):
         read_idx(path)
 
 
 def test_wrong_size(mnist_dir, tmp_path):
     path = tmp_path / "t10k-labels-idx1-ubyte"
-    path.write_bytes(gzip.decompress((mnist_dir / f"{path.name}.gz").read_bytes())[:5000])
+    path.write_bytes(
+        gzip.decompress((mnist_dir / f"{path.name}.gz").read_bytes())[:5000]
+    )
     with pytest.raises(MnistError, match=r"holds 5000 bytes .* has 10008 .*truncated"):
         read_idx(path)
 

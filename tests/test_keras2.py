@@ -12,7 +12,11 @@ import pytest
 def _run(code: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
     return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
 
 
@@ -26,7 +30,10 @@ def test_import_first_gives_keras_2_and_larq():
 
 @pytest.mark.parametrize(
     "code",
-    ["import tensorflow as tf\nimport bnnbook", "import tensorflow as tf\ntf.keras.layers.Dense\nimport bnnbook"],
+    [
+        "import tensorflow as tf\nimport bnnbook",
+        "import tensorflow as tf\ntf.keras.layers.Dense\nimport bnnbook",
+    ],
     ids=["tensorflow-imported", "keras-3-used"],
 )
 def test_tensorflow_imported_first_raises_a_clear_error(code):

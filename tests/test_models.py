@@ -28,9 +28,13 @@ def test_binary_model_summary_matches_larq_guide():
 
 
 def test_every_layer_binarizes_kernels_and_all_but_the_first_binarize_inputs():
-    quantized = [layer for layer in binary_model().layers if hasattr(layer, "kernel_quantizer")]
+    quantized = [
+        layer for layer in binary_model().layers if hasattr(layer, "kernel_quantizer")
+    ]
     assert len(quantized) == 5
-    assert all(layer.kernel_quantizer.__class__.__name__ == "SteSign" for layer in quantized)
+    assert all(
+        layer.kernel_quantizer.__class__.__name__ == "SteSign" for layer in quantized
+    )
     assert quantized[0].input_quantizer is None
     assert all(layer.input_quantizer is not None for layer in quantized[1:])
 
@@ -53,9 +57,17 @@ def test_outputs_are_probabilities(build):
 def test_architecture_ignores_names_but_not_settings():
     assert architecture(binary_model()) == architecture(binary_model())
     assert architecture(binary_model()) != architecture(float_model())
-    other = tf.keras.Sequential([tf.keras.Input((28, 28, 1)), *[
-        type(layer).from_config({**layer.get_config(), "use_bias": True})
-        if i == 0 else type(layer).from_config(layer.get_config())
-        for i, layer in enumerate(binary_model().layers)
-    ]])
+    other = tf.keras.Sequential(
+        [
+            tf.keras.Input((28, 28, 1)),
+            *[
+                (
+                    type(layer).from_config({**layer.get_config(), "use_bias": True})
+                    if i == 0
+                    else type(layer).from_config(layer.get_config())
+                )
+                for i, layer in enumerate(binary_model().layers)
+            ],
+        ]
+    )
     assert architecture(other) != architecture(binary_model())

@@ -23,15 +23,21 @@ def close_figures():
 @pytest.mark.parametrize("n, ncols", [(32, 8), (24, 6), (3, 8)])
 def test_digit_grid_is_at_most_column_wide(n, ncols):
     images = np.zeros((n, 28, 28, 1))
-    fig = plots.digit_grid(images, [str(i) for i in range(n)], ncols=ncols, suptitle="t")
+    fig = plots.digit_grid(
+        images, [str(i) for i in range(n)], ncols=ncols, suptitle="t"
+    )
     width, height = fig.get_size_inches()
     assert width <= plots.WIDTH and height > 0
     assert len([ax for ax in fig.axes if ax.images]) == n
 
 
 def test_training_curves_stacks_its_panels():
-    history = {"accuracy": [0.9, 0.95], "val_accuracy": [0.92, 0.96],
-               "loss": [0.3, 0.2], "val_loss": [0.25, 0.15]}
+    history = {
+        "accuracy": [0.9, 0.95],
+        "val_accuracy": [0.92, 0.96],
+        "loss": [0.3, 0.2],
+        "val_loss": [0.25, 0.15],
+    }
     fig = plots.training_curves({"a": history, "b": history})
     acc_ax, loss_ax = fig.axes
     assert fig.get_size_inches()[0] <= plots.WIDTH
@@ -46,8 +52,9 @@ def test_confusion_matrix_fits_the_column():
 
 
 def test_markdown_table_aligns_numbers_right_and_text_left():
-    table = plots.markdown_table([["name", "count\n(images)", "share"],
-                                  ["a", "1,234", "98.5%"], ["b", 7, "n/a"]])
+    table = plots.markdown_table(
+        [["name", "count\n(images)", "share"], ["a", "1,234", "98.5%"], ["b", 7, "n/a"]]
+    )
     assert table.splitlines() == [
         "| name | count (images) | share |",
         "| --- | ---: | --- |",

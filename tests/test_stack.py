@@ -1,4 +1,4 @@
-"""The pinned stack works end to end: Larq trains, LCE converts, the LCE interpreter runs."""
+"""The pinned stack end to end: Larq trains, LCE converts, LCE's interpreter runs."""
 
 from __future__ import annotations
 
@@ -20,12 +20,22 @@ def test_larq_trains_lce_converts_and_its_interpreter_agrees():
     before = [w.numpy().copy() for w in model.trainable_weights]
     history = model.fit(x, y, epochs=2, batch_size=64, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
-    assert any(not np.array_equal(b, w.numpy()) for b, w in zip(before, model.trainable_weights))
-    kernels = [layer.kernel.numpy() for layer in model.layers if hasattr(layer, "kernel")]
-    assert all(np.abs(k).max() <= 1.0 for k in kernels), "weight_clip keeps latent weights in [-1, 1]"
+    assert any(
+        not np.array_equal(b, w.numpy())
+        for b, w in zip(before, model.trainable_weights)
+    )
+    kernels = [
+        layer.kernel.numpy() for layer in model.layers if hasattr(layer, "kernel")
+    ]
+    assert all(
+        np.abs(k).max() <= 1.0 for k in kernels
+    ), "weight_clip keeps latent weights in [-1, 1]"
     with lq.context.quantized_scope(True):
-        assert all(set(np.unique(layer.kernel.numpy())) <= {-1.0, 1.0}
-                   for layer in model.layers if hasattr(layer, "kernel"))
+        assert all(
+            set(np.unique(layer.kernel.numpy())) <= {-1.0, 1.0}
+            for layer in model.layers
+            if hasattr(layer, "kernel")
+        )
 
     flatbuffer = lce.convert_keras_model(model)
     interpreter = lce.testing.Interpreter(flatbuffer, num_threads=1)

@@ -42,9 +42,13 @@ def test_save_then_load_gives_the_same_model(data, tmp_path):
     save("net", model, history, TINY, seed=7, directory=tmp_path)
     loaded, loaded_history = load("net", TINY, seed=7, directory=tmp_path)
     x = data[1][0]
-    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    np.testing.assert_array_equal(
+        loaded.predict(x, verbose=0), model.predict(x, verbose=0)
+    )
     assert loaded_history == history
-    assert loaded.evaluate(*data[1], verbose=0)[1] == pytest.approx(model.evaluate(*data[1], verbose=0)[1])
+    assert loaded.evaluate(*data[1], verbose=0)[1] == pytest.approx(
+        model.evaluate(*data[1], verbose=0)[1]
+    )
 
 
 def test_artifact_of_another_recipe_or_seed_is_not_used(data, tmp_path):
@@ -56,9 +60,13 @@ def test_artifact_of_another_recipe_or_seed_is_not_used(data, tmp_path):
 
 
 def test_load_or_train_trains_once_then_loads(data, tmp_path, capsys):
-    first, _ = load_or_train("net", binary_model, TINY, *data, seed=3, directory=tmp_path)
+    first, _ = load_or_train(
+        "net", binary_model, TINY, *data, seed=3, directory=tmp_path
+    )
     assert "training it now" in capsys.readouterr().out
-    second, _ = load_or_train("net", binary_model, TINY, *data, seed=3, directory=tmp_path)
+    second, _ = load_or_train(
+        "net", binary_model, TINY, *data, seed=3, directory=tmp_path
+    )
     assert "loaded net" in capsys.readouterr().out
     for a, b in zip(first.weights, second.weights):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
@@ -103,8 +111,10 @@ def test_garbage_record_is_retrained_and_replaced(saved, data, capsys):
 def test_record_without_its_model_is_retrained(saved, data, capsys):
     (saved / "net.h5").unlink()
     printed = _retrained(saved, data, capsys)
-    assert printed == (f"artifact {saved / 'net.json'} is unreadable (its model net.h5 is "
-                       "missing): it will be retrained and replaced\n")
+    assert printed == (
+        f"artifact {saved / 'net.json'} is unreadable (its model net.h5 is "
+        "missing): it will be retrained and replaced\n"
+    )
 
 
 def test_interrupted_save_leaves_no_record_that_claims_a_model(saved, monkeypatch):
