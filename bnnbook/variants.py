@@ -1,0 +1,175 @@
+"""The book's network with other quantizers: the methods that chapter 6 measures.
+
+Each variant is one of the two twins of :mod:`bnnbook.models`, rebuilt layer by layer
+with other quantizers: the binarized model (``sign`` between layers) for methods that
+binarize activations, the float twin (ReLU between layers) for weights-only
+binarization, which needs a real non-linearity. Everything else (layers, channels,
+batch normalisation, softmax) stays as in :mod:`bnnbook.models`, so the methods differ
+in their quantizers alone and train with the same recipe, seed and data split.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import larq as lq
+import tensorflow as tf
+
+from bnnbook.models import binary_model, float_model
+
+#: A Larq quantizer as ``QuantConv2D`` accepts it: a name (``"ste_sign"``), a
+#: serialized quantizer (``{"class_name": "DoReFa", "config": {...}}``) or ``None``.
+Quantizer = str | dict | None
+
+#: Keras weight layers and the Larq layers that replace them.
+_QUANT_LAYERS = {
+    tf.keras.layers.Conv2D: lq.layers.QuantConv2D,
+    lq.layers.QuantConv2D: lq.layers.QuantConv2D,
+    tf.keras.layers.Dense: lq.layers.QuantDense,
+    lq.layers.QuantDense: lq.layers.QuantDense,
+}
+
+
+def dorefa(k_bit: int, mode: str) -> dict:
+    """Larq's DoReFa quantizer at ``k_bit`` bits, serialized (``mode``: ``"weights"``
+    or ``"activations"``; activations are clipped to [0, 1] before quantizing)."""
+    return {"class_name": "DoReFa", "config": {"k_bit": k_bit, "mode": mode}}
+
+
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """One quantization method on the book's architecture.
+
+    Attributes:
+        name: artifact name (see :func:`bnnbook.training.load_or_train`), unique.
+        label: how tables and figures name it.
+        base: ``"binary"`` or ``"float"``: which twin of :mod:`bnnbook.models` it
+            rebuilds (``"float"`` keeps ReLU between layers).
+        input_quantizer: quantizer of the input of every weight layer but the first
+            (whose input is the image), ``None`` for real-valued activations.
+        kernel_quantizer: quantizer of every weight layer's kernel, ``None`` for real
+            (float32) weights.
+        kernel_constraint: constraint on the latent weights of quantized kernels.
+        method: the method and paper it stands for, in a few words.
+    """
+
+    name: str
+    label: str
+    base: str = "binary"
+    input_quantizer: Quantizer = "ste_sign"
+    kernel_quantizer: Quantizer = "ste_sign"
+    kernel_constraint: str | None = "weight_clip"
+    method: str = ""
+
+    def build(self) -> tf.keras.Sequential:
+        """A fresh, untrained model of this variant (seed first for reproducible
+        initial weights)."""
+        base = {"binary": binary_model, "float": float_model}[self.base]()
+        return requantize(
+            base,
+            self.input_quantizer,
+            self.kernel_quantizer,
+            self.kernel_constraint,
+            name=self.name,
+        )
+
+
+#: Chapter 3's BinaryNet: the reference every other variant changes one thing of.
+BINARY = Variant(
+    "binary",
+    "BinaryNet (ste_sign)",
+    method="BinaryNet: sign weights and activations, STE",
+)
+
+#: The methods chapter 6 trains, besides the float and BinaryNet models it reuses.
+VARIANTS = (
+    Variant(
+        "weights_only",
+        "weights binary, activations real",
+        base="float",
+        input_quantizer=None,
+        method="BinaryConnect: sign weights, ReLU activations",
+    ),
+    Variant(
+        "activations_only",
+        "activations binary, weights real",
+        kernel_quantizer=None,
+        kernel_constraint=None,
+        method="sign activations, float32 weights",
+    ),
+    Variant(
+        "xnor",
+        "XNOR-style scaled weights",
+        kernel_quantizer="magnitude_aware_sign",
+        method="XNOR-Net: sign weights times their mean magnitude per channel",
+    ),
+    Variant(
+        "bireal_approx",
+        "Bi-Real ApproxSign activations",
+        input_quantizer="approx_sign",
+        method="Bi-Real Net's piecewise-polynomial gradient for sign activations",
+    ),
+    Variant(
+        "ternary",
+        "ternary weights (ste_tern)",
+        kernel_quantizer="ste_tern",
+        method="ternary weights {-1, 0, +1}, sign activations",
+    ),
+    Variant(
+        "dorefa2",
+        "DoReFa, 2-bit weights and activations",
+        input_quantizer=dorefa(2, "activations"),
+        kernel_quantizer=dorefa(2, "weights"),
+        kernel_constraint=None,
+        method="DoReFa-Net at 2 bits: not binary",
+    ),
+)
+
+
+def requantize(
+    model: tf.keras.Sequential,
+    input_quantizer: Quantizer,
+    kernel_quantizer: Quantizer,
+    kernel_constraint: str | None,
+    name: str | None = None,
+) -> tf.keras.Sequential:
+    """``model``, rebuilt with every weight layer a Larq layer with these quantizers.
+
+    ``Conv2D``/``Dense`` (or their Larq versions) become ``QuantConv2D``/``QuantDense``;
+    the first weight layer gets no input quantizer, since its input is the image. Every
+    other layer is rebuilt from its configuration. Weights are not copied: the result
+    is untrained.
+    """
+    layers, first = [], True
+    for layer in model.layers:
+        config = {k: v for k, v in layer.get_config().items() if k != "name"}
+        quant = _QUANT_LAYERS.get(type(layer))
+        if quant is None:
+            layers.append(type(layer).from_config(config))
+            continue
+        config.update(
+            input_quantizer=None if first else input_quantizer,
+            kernel_quantizer=kernel_quantizer,
+            kernel_constraint=kernel_constraint if kernel_quantizer else None,
+        )
+        layers.append(quant.from_config(config))
+        first = False
+    return tf.keras.Sequential(
+        [tf.keras.Input(model.input_shape[1:]), *layers], name=name or model.name
+    )
+
+
+def parameter_bits(model: tf.keras.Model) -> dict[int, int]:
+    """Parameters per bit width at inference, from Larq's profile: ``{1: n, 32: m}``
+    for a BNN (binary kernels; batch normalisation and real kernels in float32)."""
+    profile = lq.models.ModelProfile(model)
+    return {
+        bits: profile.weight_count(bitwidth=bits)
+        for bits in sorted(profile.unique_param_bidtwidths)
+    }
+
+
+def packed_bytes(model: tf.keras.Model) -> float:
+    """Bytes of the parameters at their bit widths, densely packed (Larq's memory
+    count, 8 bits a byte): the size a deployment cannot beat."""
+    return lq.models.ModelProfile(model).memory / 8
