@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bnnbook import timing
+from bnnbook import ceiling, sweeps, timing
 
 #: Images per call for the throughput figures.
 BATCH = 256
@@ -30,8 +30,8 @@ class Config:
 
     Attributes:
         label: how tables name it.
-        runtime: ``"keras"`` (an ``.h5`` file), ``"tflite"`` or ``"lce"`` (a flatbuffer),
-            ``"onnx"`` (an ONNX file with a dynamic batch dimension).
+        runtime: ``"keras"`` (an ``.h5`` file), ``"tflite"`` or ``"lce"`` (a
+            flatbuffer), ``"onnx"`` (an ONNX file with a dynamic batch dimension).
         path: the model file.
         threads: threads the engine may use.
         indirect_bgemm, xnnpack: LCE kernel options (see ``runtimes.lce_predict``).
@@ -62,7 +62,11 @@ def measure(config: Config, batch: int = BATCH, seed: int = 0) -> dict:
     if config.runtime == "keras":  # TensorFlow's pools must be sized before any op runs
         tf.config.threading.set_intra_op_parallelism_threads(config.threads)
         tf.config.threading.set_inter_op_parallelism_threads(config.threads)
-    images = np.random.default_rng(seed).uniform(-1, 1, (batch, 28, 28, 1)).astype(np.float32)
+    images = (
+        np.random.default_rng(seed)
+        .uniform(-1, 1, (batch, 28, 28, 1))
+        .astype(np.float32)
+    )
     timing.reset_peak_rss()
     rss_before = timing.rss_bytes()
     if config.runtime == "keras":
@@ -74,12 +78,19 @@ def measure(config: Config, batch: int = BATCH, seed: int = 0) -> dict:
         many = runtimes.tflite_predict(flatbuffer, batch, config.threads)
     elif config.runtime == "lce":
         one = many = runtimes.lce_predict(
-            Path(config.path).read_bytes(), config.threads, config.indirect_bgemm, config.xnnpack
+            Path(config.path).read_bytes(),
+            config.threads,
+            config.indirect_bgemm,
+            config.xnnpack,
         )
     elif config.runtime == "onnx":
-        one = many = runtimes.onnx_predict(Path(config.path).read_bytes(), config.threads)
+        one = many = runtimes.onnx_predict(
+            Path(config.path).read_bytes(), config.threads
+        )
     else:
-        raise ValueError(f"unknown runtime {config.runtime!r}: use keras, tflite, lce or onnx")
+        raise ValueError(
+            f"unknown runtime {config.runtime!r}: use keras, tflite, lce or onnx"
+        )
     latency = timing.time_calls(lambda: one(images[:1]), warmup=20, repeats=200)
     batch_time = timing.time_calls(lambda: many(images), warmup=2, repeats=10)
     return {
@@ -97,12 +108,24 @@ def measure_fresh(config: Config, batch: int = BATCH) -> dict:
     memory peak belong to this engine alone."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run(
-        [sys.executable, "-m", "bnnbook.bench", "--worker", json.dumps(dataclasses.asdict(config)),
-         "--batch", str(batch)],
-        capture_output=True, text=True, env=env, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "bnnbook.bench",
+            "--worker",
+            json.dumps(dataclasses.asdict(config)),
+            "--batch",
+            str(batch),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"benchmark of {config.label!r} failed:\n{result.stderr[-3000:]}")
+        raise RuntimeError(
+            f"benchmark of {config.label!r} failed:\n{result.stderr[-3000:]}"
+        )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -110,105 +133,75 @@ def engine_configs(paths: dict[str, Path], threads: tuple[int, ...]) -> list[Con
     """The engines chapter 4 compares, for each thread count.
 
     ``paths`` maps ``float_keras``, ``binary_keras`` (``.h5``), ``float_tflite``,
-    ``binary_lce`` (LCE, dense layers in float) and ``binary_lce_conv`` (LCE, dense
-    layers as binary convolutions) to files.
+    ``int8_tflite``, ``binary_lce`` (LCE, dense layers in float) and ``binary_lce_conv``
+    (LCE, dense layers as binary convolutions) to files.
     """
+    float_keras, binary_keras = str(paths["float_keras"]), str(paths["binary_keras"])
+    lce, lce_conv = str(paths["binary_lce"]), str(paths["binary_lce_conv"])
     configs = []
     for n in threads:
         configs += [
-            Config("Keras float", "keras", str(paths["float_keras"]), n),
-            Config("Keras binarized (QAT, simulated)", "keras", str(paths["binary_keras"]), n),
+            Config("Keras float", "keras", float_keras, n),
+            Config("Keras binarized (QAT, simulated)", "keras", binary_keras, n),
             Config("TFLite float", "tflite", str(paths["float_tflite"]), n),
-            Config("LCE binarized, default kernels", "lce", str(paths["binary_lce_conv"]), n),
-            Config("LCE binarized, indirect BGEMM", "lce", str(paths["binary_lce_conv"]), n, True),
-            Config("LCE binarized, indirect BGEMM + XNNPACK", "lce", str(paths["binary_lce_conv"]), n, True, True),
-            Config("LCE binarized (dense layers float), best kernels", "lce", str(paths["binary_lce"]), n, True, True),
+            Config("TFLite int8", "tflite", str(paths["int8_tflite"]), n),
+            Config("LCE binarized, default kernels", "lce", lce_conv, n),
+            Config("LCE binarized, indirect BGEMM", "lce", lce_conv, n, True),
+            Config(
+                "LCE binarized, indirect BGEMM + XNNPACK",
+                "lce",
+                lce_conv,
+                n,
+                True,
+                True,
+            ),
+            Config(
+                "LCE binarized (dense layers float), best kernels",
+                "lce",
+                lce,
+                n,
+                True,
+                True,
+            ),
         ]
     return configs
 
 
 def speed_table(results: list[dict]) -> str:
     """A markdown table of latency and throughput, one row per measured config."""
+    from bnnbook.plots import markdown_table  # matplotlib: not in the worker processes
+
     rows = [
-        "| engine | threads | latency, batch 1 (µs): median [p10, p90] | throughput, batch "
-        f"{BATCH} (images/s) | peak RSS (MiB) |",
-        "|---|---:|---:|---:|---:|",
+        [
+            "engine",
+            "threads",
+            "latency, batch 1 (µs): median [p10, p90]",
+            f"throughput, batch {BATCH} (images/s)",
+            "peak RSS (MiB)",
+        ]
     ]
     for r in results:
-        lat = r["latency"]
         rows.append(
-            f"| {r['label']} | {r['threads']} | {lat['median'] * 1e6:,.0f} "
-            f"[{lat['p10'] * 1e6:,.0f}, {lat['p90'] * 1e6:,.0f}] | "
-            f"{r['images_per_second']:,.0f} | {r['peak_rss_bytes'] / 2**20:,.0f} |"
+            [
+                r["label"],
+                r["threads"],
+                timing.format_us(r["latency"]),
+                f"{r['images_per_second']:,.0f}",
+                f"{r['peak_rss_bytes'] / 2**20:,.0f}",
+            ]
         )
-    return "\n".join(rows)
+    return markdown_table(rows)
 
 
-#: (channels, height = width) of the single-convolution sweep: feature maps where such
-#: widths occur in real networks, as in the LCE paper's layer benchmarks.
-SWEEP = ((32, 32), (64, 32), (128, 28), (256, 16), (512, 14), (1024, 7))
-
-
-def conv_sweep(shapes: tuple[tuple[int, int], ...] = SWEEP, repeats: int = 30) -> list[dict]:
-    """Batch-1 latency of one 3x3 convolution (``c`` in, ``c`` out, ``s x s``, "same"
-    padding), binary in LCE versus float in TensorFlow Lite, both on one thread.
-
-    Returns one dict per shape: ``channels``, ``size``, and median seconds for
-    ``float_tflite``, ``binary_lce_default`` and ``binary_lce_best`` (indirect BGEMM +
-    XNNPACK), plus ``speedup`` = float / best binary.
-    """
-    import larq as lq
-    import tensorflow as tf
-
-    from bnnbook import convert, runtimes
-
-    rows = []
-    for channels, size in shapes:
-        shape = (size, size, channels)
-        binary = tf.keras.Sequential([
-            tf.keras.Input(shape),
-            lq.layers.QuantConv2D(channels, (3, 3), padding="same", pad_values=1.0,
-                                  input_quantizer="ste_sign", kernel_quantizer="ste_sign",
-                                  use_bias=False),
-        ])
-        full = tf.keras.Sequential([
-            tf.keras.Input(shape), tf.keras.layers.Conv2D(channels, (3, 3), padding="same", use_bias=False)
-        ])
-        image = np.random.default_rng(0).uniform(-1, 1, (1, *shape)).astype(np.float32)
-        lce_flatbuffer = convert.to_lce(binary)
-        candidates = {
-            "float_tflite": runtimes.tflite_predict(convert.to_tflite(full), 1, 1),
-            "binary_lce_default": runtimes.lce_predict(lce_flatbuffer, 1),
-            "binary_lce_best": runtimes.lce_predict(lce_flatbuffer, 1, indirect_bgemm=True, xnnpack=True),
-        }
-        row = {"channels": channels, "size": size}
-        for name, predict in candidates.items():
-            row[name] = timing.time_calls(lambda: predict(image), warmup=5, repeats=repeats).median
-        row["speedup"] = row["float_tflite"] / row["binary_lce_best"]
-        rows.append(row)
-    return rows
-
-
-def sweep_table(rows: list[dict]) -> str:
-    """A markdown table of :func:`conv_sweep`'s results."""
-    lines = [
-        "| channels | map | float TFLite (µs) | binary LCE, default (µs) | binary LCE, best (µs) | speed-up (float / best) |",
-        "|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r['channels']} | {r['size']}x{r['size']} | {r['float_tflite'] * 1e6:,.0f} | "
-            f"{r['binary_lce_default'] * 1e6:,.0f} | {r['binary_lce_best'] * 1e6:,.0f} | {r['speedup']:.2f}x |"
-        )
-    return "\n".join(lines)
-
-
-def write_models(float_net, binary_net, directory: Path) -> dict[str, Path]:
+def write_models(
+    float_net, binary_net, representative: np.ndarray, directory: Path
+) -> dict[str, Path]:
     """Write every form of both models that chapter 4 measures into ``directory``.
 
     Returns paths keyed as :func:`engine_configs` expects: the two Keras ``.h5`` files
-    (latent float weights, no optimizer state), the float TFLite flatbuffer, and the LCE
-    flatbuffers of the binarized model as trained and with dense layers as convolutions.
+    (latent float weights, no optimizer state), the float and int8 TFLite flatbuffers
+    (int8 calibrated on ``representative`` training images), and the LCE flatbuffers of
+    the binarized model as trained and with dense layers as convolutions.
     """
     from bnnbook import convert
 
@@ -217,32 +210,36 @@ def write_models(float_net, binary_net, directory: Path) -> dict[str, Path]:
         "float_keras": directory / "float.h5",
         "binary_keras": directory / "binary.h5",
         "float_tflite": directory / "float.tflite",
+        "int8_tflite": directory / "int8.tflite",
         "binary_lce": directory / "binary_lce.tflite",
         "binary_lce_conv": directory / "binary_lce_conv.tflite",
     }
     float_net.save(paths["float_keras"], include_optimizer=False)
     binary_net.save(paths["binary_keras"], include_optimizer=False)
     paths["float_tflite"].write_bytes(convert.to_tflite(float_net))
+    paths["int8_tflite"].write_bytes(convert.to_int8(float_net, representative))
     paths["binary_lce"].write_bytes(convert.to_lce(binary_net))
-    paths["binary_lce_conv"].write_bytes(convert.to_lce(convert.dense_as_conv(binary_net)))
+    paths["binary_lce_conv"].write_bytes(
+        convert.to_lce(convert.dense_as_conv(binary_net))
+    )
     return paths
 
 
-def _trained(name: str, directory: Path):
-    """The chapters' saved model ``name`` from ``directory``; trained here (MNIST
-    needed) only if it is missing there."""
+def _trained(directory: Path) -> tuple[object, object, np.ndarray]:
+    """The chapters' saved float and binary models from ``directory`` (trained here only
+    if missing there), and the training images that calibrate the int8 model."""
     from bnnbook.data import holdout, load_mnist, scale_to_pm1
     from bnnbook.models import binary_model, float_model
     from bnnbook.repro import SEED
-    from bnnbook.training import RECIPES, load, train_and_save
+    from bnnbook.training import RECIPES, load_or_train
 
-    found = load(name, RECIPES[name], SEED, directory)
-    if found is not None:
-        return found[0]
     (x_train, y_train), _ = load_mnist()
     train, validation = holdout(scale_to_pm1(x_train), y_train)
-    build = {"float": float_model, "binary": binary_model}[name]
-    return train_and_save(name, build, RECIPES[name], train, validation, SEED, directory)[0]
+    nets = [
+        load_or_train(name, build, RECIPES[name], train, validation, SEED, directory)[0]
+        for name, build in (("float", float_model), ("binary", binary_model))
+    ]
+    return nets[0], nets[1], train[0]
 
 
 def _positive_int(text: str) -> int:
@@ -252,33 +249,71 @@ def _positive_int(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not a positive whole number (use 1 or more)")
+        raise argparse.ArgumentTypeError(
+            f"{value} is not a positive whole number (use 1 or more)"
+        )
     return value
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line, validated before any work: bad input exits with code 2 and one
     line that names the argument and the problem."""
-    parser = argparse.ArgumentParser(prog="python -m bnnbook.bench", description=__doc__)
-    parser.add_argument("--json", action="store_true", help="print JSON instead of markdown")
-    parser.add_argument("--artifacts", type=Path, metavar="DIR",
-                        help="where the chapters saved the trained models (default: the "
-                             "book's book/artifacts, or $BNNBOOK_ARTIFACTS)")
-    parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="where the deployed model files go (default: ARTIFACTS/bench)")
-    parser.add_argument("--threads", type=_positive_int, nargs="+", metavar="N",
-                        default=[1, os.cpu_count() or 1], help="thread counts to measure")
-    parser.add_argument("--batch", type=_positive_int, default=BATCH, metavar="N",
-                        help=f"images per throughput call (default {BATCH})")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: one Config as JSON
+    parser = argparse.ArgumentParser(
+        prog="python -m bnnbook.bench", description=__doc__
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print JSON instead of markdown"
+    )
+    parser.add_argument(
+        "--artifacts",
+        type=Path,
+        metavar="DIR",
+        help="where the chapters saved the trained models (default: the "
+        "book's book/artifacts, or $BNNBOOK_ARTIFACTS)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="where the deployed model files go (default: ARTIFACTS/bench)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=_positive_int,
+        nargs="+",
+        metavar="N",
+        default=[1, os.cpu_count() or 1],
+        help="thread counts to measure",
+    )
+    parser.add_argument(
+        "--batch",
+        type=_positive_int,
+        default=BATCH,
+        metavar="N",
+        help=f"images per throughput call (default {BATCH})",
+    )
+    parser.add_argument(
+        "--widths",
+        type=_positive_int,
+        nargs="*",
+        metavar="W",
+        default=list(sweeps.WIDTHS),
+        help="channel multipliers of the width sweep (default: "
+        f"{' '.join(map(str, sweeps.WIDTHS))}; none to skip it)",
+    )
+    parser.add_argument(
+        "--worker", help=argparse.SUPPRESS
+    )  # internal: one Config as JSON
     args = parser.parse_args(argv)
     if args.worker:
         return args
     from bnnbook.training import artifacts_dir  # imports TensorFlow: after the checks
 
     if args.artifacts is not None and not args.artifacts.is_dir():
-        parser.error(f"--artifacts {args.artifacts}: no such folder (give the folder "
-                     "where chapters 2 and 3 saved float.h5 and binary.h5)")
+        parser.error(
+            f"--artifacts {args.artifacts}: no such folder (give the folder "
+            "where chapters 2 and 3 saved float.h5 and binary.h5)"
+        )
     args.artifacts = artifacts_dir(args.artifacts)
     args.out = args.out or args.artifacts / "bench"
     if args.out.exists() and not args.out.is_dir():
@@ -295,13 +330,20 @@ def main(argv: list[str] | None = None) -> None:
 
     with contextlib.redirect_stdout(sys.stderr):  # progress to stderr, tables to stdout
         print(f"artifacts: looking for float.h5 and binary.h5 in {args.artifacts}")
-        trained = _trained("float", args.artifacts), _trained("binary", args.artifacts)
-    paths = write_models(*trained, args.out)
+        paths = write_models(*_trained(args.artifacts), args.out)
+    configs = engine_configs(paths, tuple(args.threads))
+    widths = sweeps.width_sweep(args.out / "widths", tuple(args.widths))
+    peak = ceiling.estimate(ceiling.cpu_flags())
     report = {
         "cpu": timing.cpu_model(),
         "sizes_bytes": {name: path.stat().st_size for name, path in paths.items()},
-        "engines": [measure_fresh(c, args.batch) for c in engine_configs(paths, tuple(args.threads))],
-        "conv_sweep": conv_sweep(),
+        "engines": [measure_fresh(config, args.batch) for config in configs],
+        "conv_sweep": sweeps.conv_sweep(),
+        "width_sweep": widths,
+        "crossover_width": {
+            other: sweeps.crossover(widths, other) for other in ("float", "int8")
+        },
+        "ceiling": {**dataclasses.asdict(peak), "flags": sorted(peak.flags)},
     }
     if args.json:
         print(json.dumps(report, indent=1))
@@ -310,7 +352,18 @@ def main(argv: list[str] | None = None) -> None:
     print("| file | bytes |\n|---|---:|")
     for name, size in report["sizes_bytes"].items():
         print(f"| {paths[name].name} | {size:,} |")
-    print(f"\n{speed_table(report['engines'])}\n\n{sweep_table(report['conv_sweep'])}")
+    print(
+        f"\n{speed_table(report['engines'])}\n\n"
+        f"{sweeps.sweep_table(report['conv_sweep'])}"
+    )
+    if widths:
+        print(f"\n{sweeps.width_table(widths)}\n")
+        for other, width in report["crossover_width"].items():
+            print(
+                f"LCE faster than {other} TFLite from width: {width or 'never, up to'}"
+                + ("" if width else f" {max(args.widths)}x")
+            )
+    print("\n" + "\n".join(peak.steps))
 
 
 if __name__ == "__main__":

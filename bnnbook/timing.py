@@ -33,7 +33,16 @@ class Timing:
     repeats: int
 
 
-def time_calls(call: Callable[[], object], warmup: int = 10, repeats: int = 100) -> Timing:
+def format_us(timing: dict) -> str:
+    """A :class:`Timing` (as a dict, seconds) as ``"median [p10, p90]"`` in
+    microseconds."""
+    median, p10, p90 = (timing[key] * 1e6 for key in ("median", "p10", "p90"))
+    return f"{median:,.0f} [{p10:,.0f}, {p90:,.0f}]"
+
+
+def time_calls(
+    call: Callable[[], object], warmup: int = 10, repeats: int = 100
+) -> Timing:
     """Time ``repeats`` calls of ``call`` after ``warmup`` untimed ones.
 
     Warm-up absorbs one-off costs (tracing, memory allocation, caches); each call is
@@ -51,7 +60,7 @@ def time_calls(call: Callable[[], object], warmup: int = 10, repeats: int = 100)
 
 
 def cpu_model() -> str:
-    """The CPU's model name (from /proc/cpuinfo on Linux), and the logical core count."""
+    """The CPU's model name (from /proc/cpuinfo on Linux) and logical core count."""
     name = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.is_file():
@@ -70,7 +79,8 @@ def rss_bytes() -> int:
 def reset_peak_rss() -> None:
     """Restart the peak-RSS counter of this process (Linux; elsewhere a no-op).
 
-    Writing 5 to ``/proc/self/clear_refs`` resets ``VmHWM``, so that :func:`peak_rss_bytes`
+    Writing 5 to ``/proc/self/clear_refs`` resets ``VmHWM``, so that
+    :func:`peak_rss_bytes`
     afterwards reports the peak of what came after, not of imports before.
     """
     clear_refs = Path("/proc/self/clear_refs")

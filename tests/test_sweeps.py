@@ -11,8 +11,11 @@ from bnnbook.models import binary_model, float_model
 
 def test_width_multiplies_every_layer_but_the_last():
     assert binary_model(2).count_params() == float_model(2).count_params()
-    widths = [layer.output_shape[-1] for layer in float_model(3).layers
-              if layer.__class__.__name__ in ("Conv2D", "Dense")]
+    widths = [
+        layer.output_shape[-1]
+        for layer in float_model(3).layers
+        if layer.__class__.__name__ in ("Conv2D", "Dense")
+    ]
     assert widths == [96, 192, 192, 192, 10]
     with pytest.raises(ValueError, match="width must be a whole number >= 1"):
         binary_model(0)
@@ -46,7 +49,22 @@ def test_width_sweep_times_three_engines(rows):
 
 def test_crossover_is_the_first_width_where_lce_is_faster():
     def row(width, lce, other):
-        return {"width": width, "latency": {"lce": {"median": lce}, "float": {"median": other}}}
+        return {
+            "width": width,
+            "latency": {"lce": {"median": lce}, "float": {"median": other}},
+        }
 
-    assert sweeps.crossover([row(1, 2.0, 1.0), row(2, 2.0, 3.0), row(4, 1.0, 5.0)], "float") == 2
+    assert (
+        sweeps.crossover(
+            [row(1, 2.0, 1.0), row(2, 2.0, 3.0), row(4, 1.0, 5.0)], "float"
+        )
+        == 2
+    )
     assert sweeps.crossover([row(1, 2.0, 1.0)], "float") is None
+
+
+def test_conv_sweep_on_a_tiny_layer():
+    [row] = sweeps.conv_sweep(shapes=((32, 8),), repeats=3)
+    assert row["channels"] == 32 and row["size"] == 8
+    assert row["speedup"] == pytest.approx(row["float_tflite"] / row["binary_lce_best"])
+    assert "| 32 | 8x8 |" in sweeps.sweep_table([row])
