@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import re
 import shutil
 import threading
@@ -225,32 +226,30 @@ def test_every_image_has_loaded(visits, page_path):
     assert broken == [], broken
 
 
-@pytest.mark.parametrize(
-    "page_path",
-    [
-        p
-        for p in PAGES
-        if p.endswith(
-            tuple(
-                f"{n}.html"
-                for n in (
-                    "01_data",
-                    "02_float_baseline",
-                    "03_binarized_qat",
-                    "04_size_speed_memory",
-                )
-            )
-        )
-    ],
-)
-def test_chapter_shows_figures_and_no_errors(visits, page_path):
+def _expected_errors(page_path: str) -> int:
+    """How many code cells of the chapter behind ``page_path`` raise on purpose."""
+    cells = json.loads((ROOT / page_path.replace(".html", ".ipynb")).read_text())[
+        "cells"
+    ]
+    return sum(
+        "raises-exception" in c.get("metadata", {}).get("tags", []) for c in cells
+    )
+
+
+CHAPTERS = [p for p in PAGES if (ROOT / p.replace(".html", ".ipynb")).is_file()]
+
+
+@pytest.mark.parametrize("page_path", CHAPTERS)
+def test_chapter_shows_figures_and_only_intended_errors(visits, page_path):
+    """Figures are there; the only errors shown are those of raises-exception cells."""
     visit = visits[page_path]
     figures = [i for i in visit["images"] if "/_images/" in i[0]]
-    assert len(figures) >= 2, "an executed chapter shows its figures"
-    assert visit["tracebacks"] == 0
+    assert len(figures) >= 1, "an executed chapter shows its figures"
+    assert visit["tracebacks"] == _expected_errors(page_path)
     assert "|---" not in visit["outputs"], "a Markdown table is shown as raw text"
-    for marker in ("Traceback (most recent call last)", "AssertionError", "Error:"):
-        assert marker not in visit["text"], f"{page_path} shows {marker!r}"
+    if not _expected_errors(page_path):
+        for marker in ("Traceback (most recent call last)", "AssertionError", "Error:"):
+            assert marker not in visit["text"], f"{page_path} shows {marker!r}"
 
 
 @pytest.mark.parametrize("page_path", PAGES)
