@@ -194,10 +194,7 @@ def train_and_save(
 ) -> tuple[tf.keras.Model, dict]:
     """Seed, train ``build()`` by ``recipe``, save it as artifact ``name``, and return
     it with its history."""
-    print(
-        f"no saved {name} for this recipe in {artifacts_dir(directory)}: training it "
-        "now"
-    )
+    print(f"no saved {name} for this recipe and seed: training it now")
     set_seed(seed)
     model = build()
     history = fit(model, recipe, train, validation)
