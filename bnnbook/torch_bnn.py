@@ -192,10 +192,16 @@ def train(
     train_split: tuple[np.ndarray, np.ndarray],
     validation: tuple[np.ndarray, np.ndarray],
     seed: int,
+    epochs: int | None = None,
+    on_epoch_end: Callable[[int, nn.Module], None] | None = None,
 ) -> dict[str, list[float]]:
     """Train ``model`` by ``recipe`` as Keras would: Adam (Keras's epsilon), the step
     size scaled by :func:`lr_factor` at every step, shuffled batches (the shuffle
     seeded by ``seed``), latent weights clipped to [-1, 1] after every step.
+
+    ``epochs`` stops after that many of the recipe's epochs, on the recipe's own
+    schedule (as :func:`bnnbook.training.fit`); ``on_epoch_end(epoch, model)`` is
+    called after each epoch (1, 2, ...), for example to keep a copy of the weights.
 
     Returns per-epoch ``loss`` and ``accuracy`` (on the training batches, as Keras
     reports them), ``val_loss``, ``val_accuracy``, and ``seconds`` (wall time of the
@@ -213,7 +219,7 @@ def train(
     history: dict[str, list[float]] = {
         key: [] for key in ("loss", "accuracy", "val_loss", "val_accuracy", "seconds")
     }
-    for _ in range(recipe.epochs):
+    for epoch in range(1, recipe.epochs_to_run(epochs) + 1):
         start, loss_sum, correct = time.perf_counter(), 0.0, 0
         model.train()
         order = torch.randperm(len(x), generator=shuffle)
@@ -237,4 +243,6 @@ def train(
             ("seconds", time.perf_counter() - start),
         ):
             history[key].append(value)
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, model)
     return history

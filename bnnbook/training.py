@@ -54,6 +54,19 @@ class Recipe:
             f"unknown schedule {self.schedule!r}: use 'constant' or 'cosine'"
         )
 
+    def epochs_to_run(self, epochs: int | None = None) -> int:
+        """``epochs`` (default: all of this recipe's), checked to be 1 to
+        ``self.epochs``: training may stop early on the recipe's schedule, not run
+        past it."""
+        if epochs is None:
+            return self.epochs
+        if not isinstance(epochs, int) or not 1 <= epochs <= self.epochs:
+            raise ValueError(
+                f"epochs={epochs!r}: stop after 1 to {self.epochs} of the recipe's "
+                "epochs, or use a Recipe with more epochs"
+            )
+        return epochs
+
 
 #: Larq's MNIST guide: Adam at a constant 1e-3; chapter 2 trains the float model so.
 LARQ_GUIDE = Recipe(epochs=6, batch_size=64, learning_rate=1e-3, schedule="constant")
@@ -72,14 +85,20 @@ def fit(
     validation: Split,
     callbacks: list[tf.keras.callbacks.Callback] | None = None,
     verbose: int = 0,
+    epochs: int | None = None,
 ) -> dict[str, list[float]]:
     """Compile ``model`` with Adam and train it by ``recipe`` (``callbacks`` go to
     ``model.fit``).
+
+    ``epochs`` stops training after that many of the recipe's epochs, on the recipe's
+    own learning-rate schedule (the first epoch of a 6-epoch cosine decay, say): the
+    same steps, batches and step sizes as the start of a full run.
 
     Returns Keras's history: per-epoch ``loss``, ``accuracy``, ``val_loss`` and
     ``val_accuracy``.
     """
     x, y = train
+    epochs = recipe.epochs_to_run(epochs)
     steps = recipe.epochs * -(-len(x) // recipe.batch_size)
     model.compile(
         optimizer=tf.keras.optimizers.Adam(recipe.learning_rate_at(steps)),
@@ -90,7 +109,7 @@ def fit(
         x,
         y,
         batch_size=recipe.batch_size,
-        epochs=recipe.epochs,
+        epochs=epochs,
         validation_data=validation,
         callbacks=callbacks,
         verbose=verbose,

@@ -9,13 +9,19 @@ cached and only renders it: ``tests/test_book.py`` builds the book so and checks
 the build executed nothing.
 
 The plugin also runs the book's tests in that order (unit tests, chapters, the build,
-the browser) and ends the run with each chapter's execution time against its budget.
+the browser). Before the first chapter it measures this machine's training rate in a
+fresh process (``python -m bnnbook.probe``), and it ends the run with each chapter's
+execution time here, scaled to the reference machine the budgets are stated for, and
+against its budget. That is a report, not a test: nothing fails on time.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -25,8 +31,10 @@ import yaml
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 
-#: Each chapter's execution budget on the book's 2-core CI machine (DEVELOPERS.md), in
-#: seconds. The summary reports against it; no test fails on time.
+from bnnbook.probe import REFERENCE_RATE, Rate, describe
+
+#: Each chapter's execution budget on the reference machine (DEVELOPERS.md: the slowest
+#: CI machine seen), in seconds. The summary reports against it; no test fails on time.
 BUDGETS = {"01": 30, "02": 180, "03": 300, "04": 300, "05": 300, "06": 720, "07": 480}
 
 #: Test files that need the chapters executed first (the build), or the built book.
@@ -57,6 +65,43 @@ def uncached(root: Path, notebooks: list[Path]) -> list[Path]:
     return missing
 
 
+def budget_report(
+    seconds: dict[str, float],
+    rate: Rate | None,
+    notes: dict[str, str] | None = None,
+    probe_error: str = "",
+) -> list[str]:
+    """Lines of the end-of-run report: each chapter's ``seconds`` here, scaled to the
+    reference machine by ``rate`` (unscaled if the probe failed), and its budget;
+    ``OVER BUDGET`` where the scaled time exceeds it. ``notes`` adds a word per chapter.
+    """
+    notes = notes or {}
+    if rate is not None:
+        lines = [
+            f"machine probe: {describe(rate)}",
+            f"scaled = seconds here x {rate.speed:.2f}: the time on the reference "
+            f"machine ({REFERENCE_RATE:,.0f} images/s), for which budgets are set",
+        ]
+        scale = rate.scaled
+    else:
+        lines = [f"machine probe failed ({probe_error}): times are not scaled"]
+        scale = float
+    lines.append(f"{'chapter':32} {'here':>7} {'scaled':>7} {'budget':>7}")
+    for name, here in seconds.items():
+        budget = BUDGETS.get(name[:2])
+        scaled = scale(here)
+        over = "  OVER BUDGET" if budget is not None and scaled > budget else ""
+        note = f"  ({notes[name]})" if name in notes else ""
+        shown = f"{budget:6d}s" if budget is not None else f"{'-':>7}"
+        lines.append(f"{name:32} {here:6.0f}s {scaled:6.0f}s {shown}{over}{note}")
+    total = sum(seconds.values())
+    lines.append(
+        f"{'all chapters':32} {total:6.0f}s {scale(total):6.0f}s"
+        f"  = {total / 60:.1f} min here, {scale(total) / 60:.1f} min scaled"
+    )
+    return lines
+
+
 def _is_cell(item: pytest.Item) -> bool:
     return type(item).__name__ == "IPyNbCell"
 
@@ -79,6 +124,8 @@ class ChapterCache:
         self.root = root
         self.runs: dict[Path, _Run] = {}
         self.started = time.time()
+        self.rate: Rate | None = None
+        self.probe_error = ""
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
@@ -108,9 +155,28 @@ class ChapterCache:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None):
+        if _is_cell(item) and not self.runs and self.rate is None:
+            self._probe(item.config)
         yield
         if _is_cell(item) and (nextitem is None or nextitem.path != item.path):
             self._store(item.path)
+
+    def _probe(self, config: pytest.Config) -> None:
+        """Measure this machine's training rate in a fresh process and print it."""
+        command = [sys.executable, "-m", "bnnbook.probe", "--json"]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        if result.returncode == 0:
+            self.rate = Rate(**{
+                k: v for k, v in json.loads(result.stdout).items() if k != "speed"
+            })
+            line = f"machine probe: {describe(self.rate)}"
+        else:
+            self.probe_error = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            line = f"machine probe FAILED, times will not be scaled: {self.probe_error}"
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(line)
 
     def _store(self, path: Path) -> None:
         """Put chapter ``path`` into the cache if nbval ran every code cell cleanly."""
@@ -132,20 +198,19 @@ class ChapterCache:
             return
         write = terminalreporter.write_line
         terminalreporter.section("chapters: execution time (nbval) against budget")
-        for path, run in sorted(self.runs.items()):
-            budget = BUDGETS.get(path.name[:2])
-            verdict = (
-                ""
-                if budget is None
-                else (
-                    f" / budget {budget} s"
-                    + ("  OVER BUDGET" if run.seconds > budget else "")
-                )
-            )
-            state = "cached for the book" if run.cached else "FAILED: not cached"
-            write(f"{path.name:32} {run.seconds:6.0f} s{verdict}  ({state})")
-        total = sum(run.seconds for run in self.runs.values())
-        write(f"{'all chapters':32} {total:6.0f} s = {total / 60:.1f} min")
+        times = {path.name: run.seconds for path, run in sorted(self.runs.items())}
+        states = {
+            path.name: "cached for the book" if run.cached else "FAILED: not cached"
+            for path, run in self.runs.items()
+        }
+        for line in budget_report(times, self.rate, states, self.probe_error):
+            write(line)
+        scale = self.rate.scaled if self.rate is not None else (lambda s: s)
+        session = time.time() - self.started
+        write(
+            f"{'pytest session':32} {session:6.0f}s {scale(session):6.0f}s"
+            f"  = {session / 60:.1f} min here, {scale(session) / 60:.1f} min scaled"
+        )
         log = self.root / BUILD_LOG
         if log.is_file() and log.stat().st_mtime > self.started:
             lines = log.read_text().splitlines()

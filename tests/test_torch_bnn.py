@@ -178,6 +178,16 @@ def test_training_is_seeded_learns_and_keeps_latent_weights_clipped():
     assert max(w.abs().max().item() for w in weights if w.ndim > 1) <= 1.0
 
 
+def test_stopping_early_calls_back_after_each_epoch_run():
+    recipe = Recipe(epochs=3, batch_size=32, learning_rate=1e-2, schedule="cosine")
+    seen = []
+    history = torch_bnn.train(
+        torch_bnn.binary_cnn(), recipe, _toy_data(64, 0), _toy_data(16, 1), seed=0,
+        epochs=2, on_epoch_end=lambda epoch, net: seen.append(epoch),
+    )
+    assert seen == [1, 2] and len(history["loss"]) == 2
+
+
 def test_unknown_schedule_fails_before_training():
     with pytest.raises(ValueError, match="unknown schedule"):
         torch_bnn.train(

@@ -36,6 +36,39 @@ def test_fit_returns_the_history_per_epoch(data):
     assert all(len(values) == TINY.epochs for values in history.values())
 
 
+def test_stopping_early_runs_the_first_epochs_of_the_recipes_schedule(data):
+    """``epochs=1`` of a 3-epoch recipe is the first epoch of the full run (stopped by a
+    callback here), not a 1-epoch recipe, whose cosine decays three times faster."""
+    recipe = Recipe(epochs=3, batch_size=32, learning_rate=1e-2, schedule="cosine")
+    runs = {
+        "epochs=1": (recipe, [], 1),
+        "full run, stopped": (recipe, [_StopAfterFirstEpoch()], None),
+        "1-epoch recipe": (Recipe(1, 32, 1e-2, "cosine"), [], None),
+    }
+    weights = {}
+    for name, (r, callbacks, epochs) in runs.items():
+        tf.keras.utils.set_random_seed(0)
+        model = binary_model()
+        history = fit(model, r, *data, callbacks=callbacks, epochs=epochs)
+        assert len(history["loss"]) == 1, name
+        weights[name] = model.get_weights()
+    same = zip(weights["epochs=1"], weights["full run, stopped"])
+    assert all(np.array_equal(a, b) for a, b in same)
+    other = zip(weights["epochs=1"], weights["1-epoch recipe"])
+    assert not all(np.array_equal(a, b) for a, b in other)
+
+
+class _StopAfterFirstEpoch(tf.keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.stop_training = True
+
+
+@pytest.mark.parametrize("epochs", [0, 4, 1.5])
+def test_stopping_outside_the_recipe_is_refused(epochs):
+    with pytest.raises(ValueError, match=r"stop after 1 to 3 of the recipe's epochs"):
+        Recipe(epochs=3).epochs_to_run(epochs)
+
+
 def test_save_then_load_gives_the_same_model(data, tmp_path):
     model = binary_model()
     history = fit(model, TINY, *data)
