@@ -25,6 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from bnnbook.models import INPUT_SHAPE, NUM_CLASSES, binary_model
+from bnnbook.training import batches
 
 #: Training rate of the book's BNN on the reference machine (a 2-core Xeon, Cascade
 #: Lake), in images per second at batch 64; the chapters' budgets are stated for it.
@@ -67,8 +68,8 @@ def training_rate(
     """Train a fresh :func:`bnnbook.models.binary_model` on ``images`` random images
     (one warm-up epoch, then ``epochs`` timed ones) and return its rate in images/s.
 
-    Random images and labels: the rate of a training step does not depend on what the
-    pixels are, and the probe needs no data set.
+    Random images and labels, in a fixed order: the rate of a training step does not
+    depend on what the pixels are, and the probe needs no data set.
     """
     tf.keras.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed)
@@ -78,7 +79,7 @@ def training_rate(
     model.compile(tf.keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy")
     clock = _EpochClock()
     model.fit(
-        x, y, batch_size=batch_size, epochs=1 + epochs, callbacks=[clock], verbose=0
+        batches(x, y, batch_size), epochs=1 + epochs, callbacks=[clock], verbose=0
     )
     rates = images / np.array(clock.seconds[1:])
     return Rate(
