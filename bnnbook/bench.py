@@ -54,7 +54,6 @@ def measure(config: Config, batch: int = BATCH, seed: int = 0) -> dict:
     ``rss_before_bytes`` (after imports, before the model is loaded) and
     ``peak_rss_bytes`` (the peak while loading the model and running inference).
     """
-    import larq  # noqa: F401  (registers Larq's layers, so load_model can read them)
     import tensorflow as tf
 
     from bnnbook import runtimes
@@ -62,6 +61,7 @@ def measure(config: Config, batch: int = BATCH, seed: int = 0) -> dict:
     if config.runtime == "keras":  # TensorFlow's pools must be sized before any op runs
         tf.config.threading.set_intra_op_parallelism_threads(config.threads)
         tf.config.threading.set_inter_op_parallelism_threads(config.threads)
+        import larq  # noqa: F401  (registers Larq's layers, so load_model can read them)
     images = (
         np.random.default_rng(seed)
         .uniform(-1, 1, (batch, 28, 28, 1))
