@@ -231,7 +231,8 @@ def _trained(directory: Path) -> tuple[object, object, np.ndarray]:
     from bnnbook.data import holdout, load_mnist, scale_to_pm1
     from bnnbook.models import binary_model, float_model
     from bnnbook.repro import SEED
-    from bnnbook.training import RECIPES, load_or_train
+    from bnnbook.artifacts import load_or_train
+    from bnnbook.training import RECIPES
 
     (x_train, y_train), _ = load_mnist()
     train, validation = holdout(scale_to_pm1(x_train), y_train)
@@ -307,7 +308,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.worker:
         return args
-    from bnnbook.training import artifacts_dir  # imports TensorFlow: after the checks
+    from bnnbook.artifacts import artifacts_dir  # imports TensorFlow: after the checks
 
     if args.artifacts is not None and not args.artifacts.is_dir():
         parser.error(

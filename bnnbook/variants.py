@@ -41,7 +41,7 @@ class Variant:
     """One quantization method on the book's architecture.
 
     Attributes:
-        name: artifact name (see :func:`bnnbook.training.load_or_train`), unique.
+        name: artifact name (see :func:`bnnbook.artifacts.load_or_train`), unique.
         label: how tables and figures name it.
         base: ``"binary"`` or ``"float"``: which twin of :mod:`bnnbook.models` it
             rebuilds (``"float"`` keeps ReLU between layers).

@@ -80,7 +80,8 @@ def test_command_line_prints_every_table_as_json(tmp_path, mnist_dir):
     (the command loads whatever the chapters saved; training is not what is tested;
     MNIST calibrates the int8 model)."""
     from bnnbook.repro import SEED
-    from bnnbook.training import RECIPES, save
+    from bnnbook.artifacts import save
+    from bnnbook.training import RECIPES
 
     artifacts = tmp_path / "artifacts"
     for name, build in (("float", float_model), ("binary", binary_model)):

@@ -7,7 +7,8 @@ import pytest
 import tensorflow as tf
 
 from bnnbook.models import binary_model
-from bnnbook.training import Recipe, fit, load, load_or_train, save
+from bnnbook.artifacts import load, load_or_train, save
+from bnnbook.training import Recipe, batches, fit
 
 TINY = Recipe(epochs=1, batch_size=32, learning_rate=1e-2, schedule="cosine")
 
@@ -34,6 +35,20 @@ def test_fit_returns_the_history_per_epoch(data):
     history = fit(binary_model(), TINY, *data)
     assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert all(len(values) == TINY.epochs for values in history.values())
+
+
+def test_batches_cover_the_data_reshuffled_each_epoch_by_the_seed():
+    x, y = np.arange(10, dtype=np.float32), np.arange(10)
+    dataset = batches(x, y, 4, shuffle_seed=3)
+    epochs = [np.concatenate([b.numpy() for b, _ in dataset]) for _ in range(2)]
+    again = np.concatenate([b.numpy() for b, _ in batches(x, y, 4, shuffle_seed=3)])
+    assert [sorted(e) for e in epochs] == [list(x), list(x)]
+    assert not np.array_equal(epochs[0], epochs[1])  # a new order every epoch
+    assert np.array_equal(epochs[0], again)  # the same seed, the same first epoch
+    assert [len(b) for b, _ in dataset] == [4, 4, 2]
+    assert dataset.options().autotune.enabled is False  # no 10 s stall (docstring)
+    ordered = np.concatenate([b.numpy() for b, _ in batches(x, y, 4)])
+    assert np.array_equal(ordered, x)
 
 
 def test_stopping_early_runs_the_first_epochs_of_the_recipes_schedule(data):
