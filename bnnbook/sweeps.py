@@ -3,14 +3,14 @@
 - :func:`conv_sweep`: one 3x3 convolution at growing channel counts, binary in LCE
   versus float in TensorFlow Lite, timed side by side in this process.
 - :func:`width_sweep`: the book's network at several widths, deployed three ways, each
-  engine timed in a fresh process.
+  engine timed in a new process of its own.
 
 At width ``w`` every layer but the last has ``w`` times the channels of Larq's guide
 (see :func:`bnnbook.models.binary_model`). Each width is deployed as float TensorFlow
 Lite, int8 TensorFlow Lite (full-integer post-training quantization) and LCE with its
 best kernels (dense layers as binary convolutions, indirect BGEMM, XNNPACK), and each
-engine is timed at batch 1 on one thread in a fresh process
-(:func:`bench.measure_fresh`).
+engine is timed at batch 1 on one thread in a worker forked for it alone
+(:func:`bnnbook.forked.latency`: a new process that starts with TensorFlow imported).
 
 Latency does not depend on the values of the weights, so the models are untrained:
 random kernels, batch normalisation at its initial statistics.
@@ -141,7 +141,7 @@ def width_sweep(
     """
     import larq as lq  # TensorFlow and LCE load here, not when the command line starts
 
-    from bnnbook import bench, convert
+    from bnnbook import bench, convert, forked
     from bnnbook.models import INPUT_SHAPE, binary_model, float_model
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -168,7 +168,7 @@ def width_sweep(
             config = bench.Config(
                 f"{label}, {width}x", runtime, str(path), 1, indirect_bgemm, xnnpack
             )
-            row["latency"][key] = bench.measure_fresh(config, batch=1)["latency"]
+            row["latency"][key] = forked.latency(config)
         rows.append(row)
     return rows
 
