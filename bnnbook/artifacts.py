@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,12 +59,21 @@ def save(
     }
     record_path.unlink(missing_ok=True)
     partial = folder / f".{name}.h5.partial"
-    model.save(partial, include_optimizer=False, save_format="h5")
+    save_h5(model, partial)
     os.replace(partial, model_path)
     partial = folder / f".{name}.json.partial"
     partial.write_text(json.dumps(record, indent=1))
     os.replace(partial, record_path)
     return model_path
+
+
+def save_h5(model: tf.keras.Model, path: str | os.PathLike) -> None:
+    """``model`` as one HDF5 file, without optimizer state. HDF5 on purpose (one file,
+    whose size chapter 4 discusses), so Keras's notice that the format is legacy is
+    not shown."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="You are saving your model as an HDF5")
+        model.save(path, include_optimizer=False, save_format="h5")
 
 
 def load(

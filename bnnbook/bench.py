@@ -204,6 +204,7 @@ def write_models(
     the binarized model as trained and with dense layers as convolutions.
     """
     from bnnbook import convert
+    from bnnbook.artifacts import save_h5
 
     directory.mkdir(parents=True, exist_ok=True)
     paths = {
@@ -214,8 +215,8 @@ def write_models(
         "binary_lce": directory / "binary_lce.tflite",
         "binary_lce_conv": directory / "binary_lce_conv.tflite",
     }
-    float_net.save(paths["float_keras"], include_optimizer=False)
-    binary_net.save(paths["binary_keras"], include_optimizer=False)
+    save_h5(float_net, paths["float_keras"])
+    save_h5(binary_net, paths["binary_keras"])
     paths["float_tflite"].write_bytes(convert.to_tflite(float_net))
     paths["int8_tflite"].write_bytes(convert.to_int8(float_net, representative))
     paths["binary_lce"].write_bytes(convert.to_lce(binary_net))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from bnnbook.artifacts import load, load_or_train, save, save_h5
 from bnnbook.models import binary_model
-from bnnbook.artifacts import load, load_or_train, save
 from bnnbook.training import Recipe, batches, fit
 
 TINY = Recipe(epochs=1, batch_size=32, learning_rate=1e-2, schedule="cosine")
@@ -97,6 +99,14 @@ def test_save_then_load_gives_the_same_model(data, tmp_path):
     assert loaded.evaluate(*data[1], verbose=0)[1] == pytest.approx(
         model.evaluate(*data[1], verbose=0)[1]
     )
+
+
+def test_saving_hdf5_shows_no_legacy_notice(tmp_path):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        save_h5(binary_model(), tmp_path / "model.h5")
+    assert (tmp_path / "model.h5").is_file()
+    assert not [w for w in caught if "HDF5" in str(w.message)]
 
 
 def test_artifact_of_another_recipe_or_seed_is_not_used(data, tmp_path):
