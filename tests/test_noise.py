@@ -1,0 +1,37 @@
+"""Accuracy differences against the test set's binomial noise."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bnnbook import noise
+
+
+def test_standard_error_of_an_mnist_test_accuracy():
+    assert noise.standard_error(0.986, 10_000) == pytest.approx(0.00117, abs=1e-5)
+    assert noise.standard_error(1.0, 10_000) == 0
+    for accuracy, n in ((1.2, 100), (-0.1, 100), (0.5, 0)):
+        with pytest.raises(ValueError):
+            noise.standard_error(accuracy, n)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "verdict"),
+    [
+        (0.9864, 0.9947, "lower"),  # 0.83 points: about 7 standard errors
+        (0.9947, 0.9864, "higher"),
+        (0.9840, 0.9845, noise.NO_DIFFERENCE),  # 0.05 points: well inside the noise
+        (0.9860, 0.9890, noise.NO_DIFFERENCE),  # 0.30 points, 1.9 standard errors
+    ],
+)
+def test_a_difference_counts_only_beyond_two_standard_errors(first, second, verdict):
+    found = noise.difference(first, second, 10_000)
+    assert found.verdict == verdict
+    assert found.points == pytest.approx((first - second) * 100)
+    expected = math.hypot(
+        noise.standard_error(first, 10_000), noise.standard_error(second, 10_000)
+    )
+    assert found.standard_error == pytest.approx(expected * 100)
+    assert str(found).endswith(f": {verdict}")
