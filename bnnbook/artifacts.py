@@ -72,7 +72,9 @@ def save_h5(model: tf.keras.Model, path: str | os.PathLike) -> None:
     whose size chapter 4 discusses), so Keras's notice that the format is legacy is
     not shown."""
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="You are saving your model as an HDF5")
+        warnings.filterwarnings(
+            "ignore", message="You are saving your model as an HDF5"
+        )
         model.save(path, include_optimizer=False, save_format="h5")
 
 

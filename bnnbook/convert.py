@@ -11,12 +11,15 @@ does binarize.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import larq as lq
 import larq_compute_engine as lce
 import numpy as np
 import tensorflow as tf
 from tensorflow.lite.python import schema_py_generated as schema
+
+from bnnbook.quiet import native_output
 
 _BUILTIN_NAMES = {
     v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")
@@ -56,7 +59,9 @@ def to_int8(
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     images = representative[:samples].astype(np.float32)
     converter.representative_dataset = lambda: ([image[None]] for image in images)
-    return converter.convert()
+    with warnings.catch_warnings(), native_output():  # the converter's own chatter
+        warnings.filterwarnings("ignore", message="Statistics for quantized inputs")
+        return converter.convert()
 
 
 def to_lce(model: tf.keras.Model) -> bytes:

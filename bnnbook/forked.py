@@ -1,29 +1,30 @@
-"""Latency measurements in forked workers: a new process per engine, without the
-start-up cost of a new Python.
+"""Speed measurements in forked workers: a new process per engine, without the
+start-up cost of a new Python, and the book's comparisons in interleaved rounds.
 
-A new Python process spends about 2.5 s importing TensorFlow before it measures
+A new Python process spends seconds importing TensorFlow before it measures
 anything, which is most of a benchmark of a model this small. Here a server process
 (``multiprocessing``'s ``forkserver``) imports TensorFlow and Larq Compute Engine once,
 runs nothing, and forks one worker per measurement: each worker starts with those
 modules loaded and nothing else, so its thread pools, interpreters and caches are its
-own, as in a new process (the medians agree with :func:`bnnbook.bench.measure_fresh`
+own, as in a new process (the medians agree with :func:`bnnbook.engines.measure_fresh`
 within noise), and it starts in a fraction of a second.
 
 Timings only: a forked worker shares the server's memory pages and counts them only
 once it touches them, so its memory figures do not compare with a new process's. Use
-:func:`bnnbook.bench.measure_fresh` for memory.
+:func:`bnnbook.engines.measure_fresh` for memory.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import multiprocessing
 import os
 import traceback
-from collections.abc import Iterator
+from collections.abc import Sequence
 
-from bnnbook import bench
+from bnnbook import engines
+from bnnbook.quiet import native_output
+from bnnbook.rounds import ROUNDS, interleaved, spread
 
 #: What the server imports before it forks workers (``bnnbook`` first: Keras 2).
 PRELOAD = ["bnnbook", "tensorflow", "larq_compute_engine", "bnnbook.runtimes"]
@@ -32,16 +33,24 @@ _context = multiprocessing.get_context("forkserver")
 _context.set_forkserver_preload(PRELOAD)
 
 
-def latency(config: bench.Config) -> dict:
-    """The batch-1 latency of ``config`` (a :class:`bnnbook.timing.Timing` as a dict,
-    seconds), measured by :func:`bnnbook.bench.measure` in a forked worker.
+def measure(
+    config: engines.Config,
+    batch: int | None = None,
+    repeats: int = 200,
+    warmup: int = 20,
+) -> dict:
+    """:func:`bnnbook.engines.measure` of ``config`` in a forked worker: batch-1
+    latency (``repeats`` timed calls after ``warmup`` untimed ones), and throughput if
+    ``batch`` is given. Its memory figures do not compare with a new Python's (see
+    the module's docstring).
 
     Raises:
         RuntimeError: the worker failed; the message holds its traceback.
     """
     receive, send = _context.Pipe(duplex=False)
-    worker = _context.Process(target=_work, args=(dataclasses.asdict(config), send))
-    with _quiet_server_start():
+    work = (dataclasses.asdict(config), batch, repeats, warmup)
+    worker = _context.Process(target=_work, args=(work, send))
+    with native_output():  # the server, started with the first worker, inherits them
         worker.start()
     send.close()
     try:
@@ -53,34 +62,50 @@ def latency(config: bench.Config) -> dict:
         payload += f" (exit code {worker.exitcode})"
     if status != "ok":
         raise RuntimeError(f"benchmark of {config.label!r} failed:\n{payload}")
-    return payload["latency"]
+    return payload
 
 
-def _work(config: dict, send) -> None:
-    """In the worker: measure, and send ``("ok", result)`` or ``("error", text)``.
-    The libraries' own messages on stdout and stderr are dropped."""
+def compare(
+    configs: Sequence[engines.Config],
+    rounds: int = ROUNDS,
+    batch: int | None = None,
+    repeats: int = 100,
+    warmup: int = 20,
+) -> list[dict]:
+    """Measure every config once per round, the rounds interleaved
+    (:func:`bnnbook.rounds.interleaved`), each time in a new forked worker.
+
+    Returns one dict per config, in order: its fields; ``latency_rounds`` (each
+    round's median batch-1 latency, seconds: ``repeats`` calls after ``warmup``) and
+    ``latency`` (their :class:`bnnbook.rounds.Spread` as a dict); with ``batch``,
+    ``throughput_rounds`` and ``images_per_second`` (images/s) the same way.
+    """
+    runs = interleaved(
+        lambda c: measure(c, batch, repeats, warmup), list(configs), rounds
+    )
+    results = []
+    for config, measured in runs.items():
+        result = {**dataclasses.asdict(config)}
+        result["latency_rounds"] = [m["latency"]["median"] for m in measured]
+        result["latency"] = dataclasses.asdict(spread(result["latency_rounds"]))
+        if batch:
+            result["throughput_rounds"] = [m["images_per_second"] for m in measured]
+            result["images_per_second"] = dataclasses.asdict(
+                spread(result["throughput_rounds"])
+            )
+        results.append(result)
+    return results
+
+
+def _work(work: tuple[dict, int | None, int, int], send) -> None:
+    """In the worker: measure ``(config fields, batch, repeats, warmup)``; send ``("ok",
+    result)`` or ``("error", text)``. The libraries' own messages are dropped."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     try:
-        send.send(("ok", bench.measure(bench.Config(**config), batch=1)))
+        config, batch, repeats, warmup = work
+        result = engines.measure(engines.Config(**config), batch, 0, repeats, warmup)
+        send.send(("ok", result))
     except Exception:  # noqa: BLE001  (the parent raises it, with the traceback)
         send.send(("error", traceback.format_exc()))
-
-
-@contextlib.contextmanager
-def _quiet_server_start() -> Iterator[None]:
-    """Standard output and error sent to ``/dev/null`` while the first worker starts:
-    the server, started then, inherits them, and TensorFlow prints lines while it is
-    imported that no setting silences (they would land in a notebook's cell)."""
-    saved = [os.dup(1), os.dup(2)]
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for fd in (*saved, devnull):
-            os.close(fd)

@@ -17,21 +17,26 @@ from collections.abc import Callable
 import numpy as np
 import tensorflow as tf
 
+from bnnbook.quiet import native_output
+
 Predict = Callable[[np.ndarray], np.ndarray]
 
 
 def keras_predict(model: tf.keras.Model) -> Predict:
-    """``model``'s inference-mode forward pass as one compiled TensorFlow graph."""
-    forward = tf.function(lambda x: model(x, training=False))
+    """``model``'s inference-mode forward pass as one compiled TensorFlow graph, traced
+    once for any batch size."""
+    signature = [tf.TensorSpec([None, *model.input_shape[1:]], tf.float32)]
+    forward = tf.function(lambda x: model(x, training=False), input_signature=signature)
     return lambda images: forward(tf.constant(images)).numpy()
 
 
 def tflite_predict(flatbuffer: bytes, batch: int, threads: int) -> Predict:
     """A TensorFlow Lite interpreter for ``batch`` images, on ``threads`` threads."""
-    interpreter = tf.lite.Interpreter(model_content=flatbuffer, num_threads=threads)
-    source = interpreter.get_input_details()[0]
-    interpreter.resize_tensor_input(source["index"], [batch, *source["shape"][1:]])
-    interpreter.allocate_tensors()
+    with native_output():  # "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
+        interpreter = tf.lite.Interpreter(model_content=flatbuffer, num_threads=threads)
+        source = interpreter.get_input_details()[0]
+        interpreter.resize_tensor_input(source["index"], [batch, *source["shape"][1:]])
+        interpreter.allocate_tensors()
     target = interpreter.get_output_details()[0]["index"]
 
     def predict(images: np.ndarray) -> np.ndarray:
@@ -54,13 +59,14 @@ def lce_predict(
     """
     import larq_compute_engine as lce  # 0.3 s: only in the processes that run LCE
 
-    interpreter = lce.testing.Interpreter(
-        flatbuffer,
-        num_threads=threads,
-        use_reference_bconv=False,
-        use_indirect_bgemm=indirect_bgemm,
-        use_xnnpack=xnnpack,
-    )
+    with native_output():  # its XNNPACK delegate announces itself on stderr
+        interpreter = lce.testing.Interpreter(
+            flatbuffer,
+            num_threads=threads,
+            use_reference_bconv=False,
+            use_indirect_bgemm=indirect_bgemm,
+            use_xnnpack=xnnpack,
+        )
     return interpreter.predict
 
 

@@ -1,4 +1,4 @@
-"""The benchmark machinery on the book's (untrained) models and a tiny convolution."""
+"""``python -m bnnbook.bench``: its tables end to end, and its refusals of bad input."""
 
 from __future__ import annotations
 
@@ -7,72 +7,11 @@ import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from bnnbook import bench, sweeps
 from bnnbook.models import binary_model, float_model
 from conftest import ROOT
-
-
-@pytest.fixture(scope="module")
-def paths(tmp_path_factory):
-    images = np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)
-    return bench.write_models(
-        float_model(), binary_model(), images, tmp_path_factory.mktemp("deploy")
-    )
-
-
-def test_write_models_writes_every_form(paths):
-    assert set(paths) == {
-        "float_keras",
-        "binary_keras",
-        "float_tflite",
-        "int8_tflite",
-        "binary_lce",
-        "binary_lce_conv",
-    }
-    assert all(path.stat().st_size > 0 for path in paths.values())
-    assert (
-        paths["binary_lce_conv"].stat().st_size
-        < paths["float_tflite"].stat().st_size / 10
-    )
-
-
-@pytest.mark.parametrize(
-    "key, runtime, options",
-    [
-        ("binary_keras", "keras", {}),
-        ("float_tflite", "tflite", {}),
-        ("binary_lce_conv", "lce", {"indirect_bgemm": True, "xnnpack": True}),
-    ],
-)
-def test_measure_fresh_reports_timings_and_memory(paths, key, runtime, options):
-    config = bench.Config(
-        f"test {runtime}", runtime, str(paths[key]), threads=1, **options
-    )
-    result = bench.measure_fresh(config, batch=8)
-    assert result["label"] == config.label and result["threads"] == 1
-    for name in ("latency", "batch_time"):
-        t = result[name]
-        assert 0 < t["p10"] <= t["median"] <= t["p90"]
-    assert result["images_per_second"] == pytest.approx(
-        8 / result["batch_time"]["median"]
-    )
-    assert result["peak_rss_bytes"] >= result["rss_before_bytes"] > 0
-    assert f"| {config.label} | 1 |" in bench.speed_table([result])
-
-
-def test_measure_fresh_reports_a_failing_engine_clearly(tmp_path):
-    config = bench.Config("broken", "lce", str(tmp_path / "missing.tflite"), threads=1)
-    with pytest.raises(RuntimeError, match="benchmark of 'broken' failed"):
-        bench.measure_fresh(config, batch=2)
-
-
-def test_engine_configs_cover_every_engine_per_thread_count(paths):
-    configs = bench.engine_configs(paths, threads=(1, 2))
-    assert len(configs) == 16 and {c.threads for c in configs} == {1, 2}
-    assert {c.runtime for c in configs} == {"keras", "tflite", "lce"}
 
 
 def test_command_line_prints_every_table_as_json(tmp_path, mnist_dir):
@@ -104,6 +43,8 @@ def test_command_line_prints_every_table_as_json(tmp_path, mnist_dir):
             "8",
             "--widths",
             "1",
+            "--rounds",
+            "2",
             "--out",
             str(tmp_path / "deploy"),
         ],
@@ -118,9 +59,9 @@ def test_command_line_prints_every_table_as_json(tmp_path, mnist_dir):
     )
     report = json.loads(result.stdout)
     assert "logical cores" in report["cpu"]
-    assert len(report["engines"]) == 8 and len(report["conv_sweep"]) == len(
-        sweeps.SWEEP
-    )
+    assert len(report["engines"]) == 8 and len(report["memory"]) == 8
+    assert all(len(e["latency_rounds"]) == 2 for e in report["engines"])
+    assert len(report["conv_sweep"]) == len(sweeps.SWEEP)
     assert [row["width"] for row in report["width_sweep"]] == [1]
     assert set(report["crossover_width"]) == {"float", "int8"}
     assert report["ceiling"]["float_macs"] > 0 and report["ceiling"]["steps"]
@@ -151,6 +92,7 @@ def _bench(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
             ["--batch", "-5"],
             "argument --batch: -5 is not a positive whole number (use 1 or more)",
         ),
+        (["--rounds", "0"], "argument --rounds: 0 is not a positive whole number"),
         (
             ["--artifacts", "/no/such/folder"],
             "--artifacts /no/such/folder: no such folder",
@@ -174,33 +116,3 @@ def test_command_line_finds_the_books_artifacts_from_anywhere(monkeypatch, tmp_p
     assert args.out == ROOT / "book" / "artifacts" / "bench"
 
 
-def test_measure_fresh_runs_an_onnx_model_exported_from_pytorch(tmp_path):
-    """Chapter 7's engine: channels-first ONNX with a dynamic batch, fed NHWC images."""
-    torch = pytest.importorskip("torch")
-    net = torch.nn.Sequential(
-        torch.nn.Conv2d(1, 4, 3),
-        torch.nn.Flatten(),
-        torch.nn.Linear(4 * 26 * 26, 10),
-        torch.nn.Softmax(-1),
-    )
-    path = tmp_path / "tiny.onnx"
-    torch.onnx.export(
-        net,
-        (torch.zeros(2, 1, 28, 28),),
-        str(path),
-        input_names=["x"],
-        dynamic_axes={"x": {0: "batch"}},
-        dynamo=False,
-    )
-    result = bench.measure_fresh(
-        bench.Config("onnx", "onnx", str(path), threads=1), batch=8
-    )
-    assert 0 < result["latency"]["median"] and result["images_per_second"] > 0
-
-    from bnnbook.runtimes import onnx_predict
-
-    images = np.random.default_rng(0).uniform(-1, 1, (3, 28, 28, 1)).astype(np.float32)
-    expected = net(torch.from_numpy(images.transpose(0, 3, 1, 2))).detach().numpy()
-    np.testing.assert_allclose(
-        onnx_predict(path.read_bytes(), 1)(images), expected, atol=1e-5
-    )

@@ -34,37 +34,33 @@ def test_int8_flatbuffer_is_full_integer_and_agrees_with_float():
 
 @pytest.fixture(scope="module")
 def rows(tmp_path_factory):
-    return sweeps.width_sweep(tmp_path_factory.mktemp("sweep"), widths=(1,))
+    return sweeps.width_sweep(tmp_path_factory.mktemp("sweep"), widths=(1,), n_rounds=2)
 
 
-def test_width_sweep_times_three_engines(rows):
+def test_width_sweep_times_three_engines_in_rounds(rows):
     [row] = rows
     assert row["width"] == 1 and row["binary_macs"] > 2_000_000
     assert set(row["latency"]) == set(row["bytes"]) == {"float", "int8", "lce"}
-    for timing in row["latency"].values():
-        assert 0 < timing["p10"] <= timing["median"] <= timing["p90"]
+    for spread in row["latency"].values():
+        assert spread["rounds"] == 2 and 0 < spread["low"] <= spread["high"]
+    assert set(row["speedup"]) == {"float", "int8"}
     assert row["bytes"]["lce"] < row["bytes"]["int8"] < row["bytes"]["float"]
     assert "| 1x |" in sweeps.width_table(rows)
 
 
-def test_crossover_is_the_first_width_where_lce_is_faster():
-    def row(width, lce, other):
-        return {
-            "width": width,
-            "latency": {"lce": {"median": lce}, "float": {"median": other}},
-        }
-
-    assert (
-        sweeps.crossover(
-            [row(1, 2.0, 1.0), row(2, 2.0, 3.0), row(4, 1.0, 5.0)], "float"
-        )
-        == 2
-    )
-    assert sweeps.crossover([row(1, 2.0, 1.0)], "float") is None
-
-
-def test_conv_sweep_on_a_tiny_layer():
-    [row] = sweeps.conv_sweep(shapes=((32, 8),), repeats=3)
-    assert row["channels"] == 32 and row["size"] == 8
-    assert row["speedup"] == pytest.approx(row["float_tflite"] / row["binary_lce_best"])
+def test_conv_sweep_times_float_against_lce_per_shape(tmp_path):
+    [row] = sweeps.conv_sweep(tmp_path, shapes=((32, 8),), n_rounds=2, repeats=3)
+    assert (row["channels"], row["size"]) == (32, 8)
+    assert set(row["latency"]) == {"float_tflite", "binary_lce_best"}
+    assert row["speedup"]["rounds"] == 2
     assert "| 32 | 8x8 |" in sweeps.sweep_table([row])
+
+
+def test_crossover_is_the_first_width_where_lce_is_measurably_faster():
+    def row(width, low, high):  # LCE's speed-up over float, lowest and highest round
+        speedup = {"median": (low + high) / 2, "low": low, "high": high, "rounds": 5}
+        return {"width": width, "speedup": {"float": speedup}}
+
+    assert sweeps.crossover([row(1, 0.5, 0.9), row(2, 0.9, 1.4), row(4, 1.1, 2.0)],
+                            "float") == 4
+    assert sweeps.crossover([row(1, 0.5, 0.9), row(2, 0.9, 1.4)], "float") is None
