@@ -31,25 +31,43 @@ CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 OFFLINE_HOSTS = {"colab.research.google.com"}
 
 #: Per page, in the browser: each math element and whether MathJax typeset it; the text
-#: a reader sees outside code; every code cell and text output that is wider than its
-#: box (a horizontal scroll hides its end); every figure shown below half its width.
+#: a reader sees outside code; every element wider than the content column or cut off
+#: by its own box (a code cell, an output, a table: a horizontal scroll or a clip hides
+#: its end; MathJax's inner parts, which it clips by design, aside); every figure shown
+#: below half its width; the figures each code cell shows; and object reprs printed by
+#: an output (``<matplotlib.legend.Legend at 0x...>``).
 FACTS_JS = """() => {
   const main = document.querySelector('main');
+  const article = main.querySelector('article') || main;
   const math = Array.from(main.querySelectorAll('.math')).map(
       m => [m.textContent.slice(0, 60), m.querySelector('mjx-container') !== null]);
   const prose = main.cloneNode(true);
   prose.querySelectorAll('pre, code, .cell_output, mjx-container, script').forEach(
       e => e.remove());
-  const boxes = main.querySelectorAll(
-      '.cell_input pre, .cell_output pre, .output pre, .highlight pre');
-  const wide = Array.from(boxes).filter(b => b.scrollWidth > b.clientWidth + 1);
-  const overflowing = wide.map(
-      b => [b.scrollWidth, b.clientWidth, b.innerText.split('\\n').find(
-          l => l.length > 80) || b.innerText.slice(0, 80)]);
+  const right = article.getBoundingClientRect().right + 1;
+  const past = e => e.getBoundingClientRect().right > right;
+  const mathParts = e => e.closest('span.math, mjx-container:not([display])')
+      || (e.tagName.startsWith('MJX-') && e.tagName !== 'MJX-CONTAINER');
+  const shown = Array.from(article.querySelectorAll('*')).filter(
+      e => e.getClientRects().length && !mathParts(e));
+  const beyond = shown.filter(
+      e => past(e) && !(e.parentElement && past(e.parentElement)));
+  const clipped = shown.filter(e => getComputedStyle(e).overflowX !== 'visible'
+      && e.scrollWidth > e.clientWidth + 1);
+  const overflowing = [...new Set([...beyond, ...clipped])].map(e => [
+      e.tagName.toLowerCase() + '.' + (e.getAttribute('class') || '').split(' ')[0],
+      e.scrollWidth, e.clientWidth,
+      (e.innerText || '').split('\\n').find(l => l.length > 60)
+          || (e.innerText || '').slice(0, 80)]);
   const shrunk = Array.from(main.querySelectorAll('img')).filter(
       i => i.src.includes('/_images/') && i.clientWidth < i.naturalWidth / 2).map(
       i => [i.src.split('/').pop(), i.naturalWidth, i.clientWidth]);
-  return {math, prose: prose.innerText, overflowing, shrunk};
+  const figures = Array.from(article.querySelectorAll('div.cell')).map(c => Array.from(
+      c.querySelectorAll('.cell_output img')).map(i => i.src.split('/').pop()));
+  const repr = /<[A-Za-z_][\\w.]* (object )?at 0x[0-9a-f]+>/;
+  const reprs = Array.from(article.querySelectorAll('.cell_output')).map(
+      o => o.innerText).filter(t => repr.test(t));
+  return {math, prose: prose.innerText, overflowing, shrunk, figures, reprs};
 }"""
 
 
@@ -201,10 +219,24 @@ def test_pages_with_math_exist():
 
 
 @pytest.mark.parametrize("page_path", PAGES)
-def test_code_and_outputs_fit_the_column(visits, page_path):
-    assert (
-        visits[page_path]["overflowing"] == []
-    ), "code or output wider than the column [scroll width, box width, a long line]"
+def test_everything_fits_the_column(visits, page_path):
+    assert visits[page_path]["overflowing"] == [], (
+        "wider than the column or cut off by its box (code, output, table): "
+        "[element, scroll width, box width, a long line]"
+    )
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_each_cell_shows_at_most_one_figure_and_no_object_reprs(visits, page_path):
+    doubled = [names for names in visits[page_path]["figures"] if len(names) > 1]
+    assert doubled == [], (
+        "cells that show more than one figure (a figure returned as the cell's value "
+        "is shown twice: end the cell with plt.show())"
+    )
+    assert visits[page_path]["reprs"] == [], (
+        "an output prints an object's repr: end the cell with a statement, such as "
+        "plt.show()"
+    )
 
 
 @pytest.mark.parametrize("page_path", PAGES)
