@@ -1,15 +1,22 @@
 """Comparing engines on a noisy machine: interleaved rounds, spreads, and verdicts that
 follow the numbers.
 
-A shared machine has slow periods that last seconds. Measured one after the other,
-engine A in a quiet period and engine B in a slow one, the same model can look 1.9x
-slower. So every engine compared in one table is measured once per **round**, the
-rounds interleaved (A, B, C, then B, C, A, ...), and a slow period hits all of them.
+A shared machine has slow periods. Measured one after the other, engine A in a quiet
+period and engine B in a slow one, the same model can look 1.9x slower. So every engine
+compared in one table is measured once per **round**, the rounds interleaved (A, B, C,
+then B, C, A, ...), and a slow period lasting longer than a round hits all of them.
 Each engine's figure is then the median of its per-round medians with the range
 (lowest and highest round); each ratio is computed **within** each round and reported
-with its range. A verdict ("faster", "slower") is printed only when every round agrees,
-that is when the ratio's range excludes 1; otherwise there is no measurable difference
-on this machine.
+with its range.
+
+A verdict ("faster", "slower") is printed only when the rounds say so beyond chance:
+a sign test. Had the two engines no real difference, each round's ratio would fall on
+either side of 1 with equal odds, so the verdict needs so many rounds on one side (by
+more than :data:`TOLERANCE`) that chance alone would give as many at most 5 % of the
+time (both sides counted): with :data:`ROUNDS` = 9, at least 8. One round hit by a
+short slow period (they come every few tens of seconds on a shared virtual machine)
+cannot veto a real difference; otherwise there is no measurable difference on this
+machine.
 
 Everything here is plain arithmetic on numbers given to it, so it is tested on
 synthetic timings; what is measured in each round is the caller's
@@ -19,17 +26,26 @@ synthetic timings; what is measured in each round is the caller's
 from __future__ import annotations
 
 import dataclasses
+import math
+import textwrap
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TypeVar
 
 import numpy as np
 
-#: Rounds per comparison: with 7, a ratio whose rounds all fall on one side of 1 by
-#: chance alone (no real difference) happens with probability 2 / 2**7, about 1.6 %.
-ROUNDS = 7
+#: Rounds per comparison: 9, so that a verdict can stand with one round against it.
+ROUNDS = 9
 
-#: What :func:`verdict` says when the range of a ratio contains 1.
+#: The sign test's level: chance alone gives a verdict at most this often (two-sided).
+ALPHA = 0.05
+
+#: Differences smaller than this fraction are never called, however consistent: two
+#: runs of identical graphs can differ by a percent or so in every round (timer
+#: resolution, where the memory landed), which says nothing about the engines.
+TOLERANCE = 0.02
+
+#: What :func:`verdict` says when too few rounds agree.
 NO_DIFFERENCE = "no measurable difference on this machine"
 
 Key = TypeVar("Key", bound=Hashable)
@@ -53,8 +69,28 @@ class Spread:
     rounds: int
 
     def inverse(self) -> Spread:
-        """The spread of ``1 / value`` (a speed-up from a ratio of times, say)."""
+        """The spread of ``1 / value``."""
         return Spread(1 / self.median, 1 / self.high, 1 / self.low, self.rounds)
+
+
+@dataclasses.dataclass(frozen=True)
+class Ratio(Spread):
+    """A ratio of two timings, one per round, with the rounds that count for a verdict.
+
+    Attributes:
+        above: rounds whose ratio exceeds ``1 + TOLERANCE``.
+        below: rounds whose ratio is under ``1 - TOLERANCE``.
+    """
+
+    above: int
+    below: int
+
+    def inverse(self) -> Ratio:
+        """The ratio the other way round (a speed-up from a ratio of times, say)."""
+        return Ratio(
+            1 / self.median, 1 / self.high, 1 / self.low, self.rounds,
+            self.below, self.above,
+        )
 
 
 def spread(samples: Sequence[float]) -> Spread:
@@ -118,8 +154,8 @@ def time_in_rounds(
     return interleaved(seconds, list(calls), rounds)
 
 
-def ratio(numerator: Sequence[float], denominator: Sequence[float]) -> Spread:
-    """The per-round ratio ``numerator[r] / denominator[r]``, as a :class:`Spread`.
+def ratio(numerator: Sequence[float], denominator: Sequence[float]) -> Ratio:
+    """The per-round ratio ``numerator[r] / denominator[r]``, as a :class:`Ratio`.
 
     Both sequences hold one timing per round, from the same rounds of
     :func:`interleaved`, so each ratio compares two engines measured seconds apart.
@@ -133,33 +169,60 @@ def ratio(numerator: Sequence[float], denominator: Sequence[float]) -> Spread:
             "timings from the same rounds"
         )
     spread(denominator)  # validates: positive, finite
-    return spread(np.asarray(numerator, float) / np.asarray(denominator, float))
+    values = np.asarray(numerator, float) / np.asarray(denominator, float)
+    return Ratio(
+        *dataclasses.astuple(spread(values)),
+        int(np.sum(values > 1 + TOLERANCE)),
+        int(np.sum(values < 1 - TOLERANCE)),
+    )
 
 
-def verdict(time_ratio: Spread) -> str:
-    """``"slower"`` or ``"faster"`` for a ratio of times (first / second) whose range
-    excludes 1, else :data:`NO_DIFFERENCE`."""
-    if time_ratio.low > 1:
+def rounds_needed(n_rounds: int) -> int | None:
+    """The fewest rounds on one side that the sign test accepts out of ``n_rounds``
+    (chance alone, both sides, at most :data:`ALPHA`), or ``None`` if none do."""
+    for k in range(n_rounds // 2 + 1, n_rounds + 1):
+        tail = sum(math.comb(n_rounds, j) for j in range(k, n_rounds + 1))
+        if 2 * tail / 2**n_rounds <= ALPHA:
+            return k
+    return None
+
+
+def verdict(time_ratio: Ratio) -> str:
+    """``"slower"`` or ``"faster"`` for a ratio of times (first / second) when enough
+    rounds put it beyond 1 +- :data:`TOLERANCE` (:func:`rounds_needed`), else
+    :data:`NO_DIFFERENCE`."""
+    needed = rounds_needed(time_ratio.rounds)
+    if needed is not None and time_ratio.above >= needed:
         return "slower"
-    if time_ratio.high < 1:
+    if needed is not None and time_ratio.below >= needed:
         return "faster"
     return NO_DIFFERENCE
 
 
-def compare(first: str, second: str, time_ratio: Spread) -> str:
+def _with_count(time_ratio: Ratio) -> str:
+    """The verdict, with how many rounds carried it."""
+    found = verdict(time_ratio)
+    if found == NO_DIFFERENCE:
+        return found
+    agreeing = time_ratio.above if found == "slower" else time_ratio.below
+    return f"{found} ({agreeing} of {time_ratio.rounds} rounds)"
+
+
+def compare(first: str, second: str, time_ratio: Ratio, width: int = 84) -> str:
     """One sentence on ``first``'s time against ``second``'s, from the ratio of their
-    times (first / second), with its range over the rounds and the verdict."""
-    return (
+    times (first / second), with its range over the rounds and the verdict; wrapped
+    to ``width`` characters, continuation lines indented."""
+    sentence = (
         f"{first}: {time_ratio.median:.2f}x the time of {second} (rounds "
-        f"{time_ratio.low:.2f}-{time_ratio.high:.2f}x, {time_ratio.rounds} rounds): "
-        f"{verdict(time_ratio)}"
+        f"{time_ratio.low:.2f}-{time_ratio.high:.2f}x): {_with_count(time_ratio)}"
     )
+    return textwrap.fill(sentence, width, subsequent_indent="    ")
 
 
-def speedup_text(speedup: Spread) -> str:
+def speedup_text(speedup: Ratio) -> str:
     """A speed-up (another engine's time over this one's, per round) as
-    ``"1.30x [1.10-1.52]: faster"``, with this engine's verdict."""
-    found = verdict(speedup.inverse())
+    ``"1.30x [1.10-1.52]: faster (9 of 9 rounds)"``, with this engine's verdict."""
+    found = _with_count(speedup.inverse())
     found = "no measurable difference" if found == NO_DIFFERENCE else found
     return f"{speedup.median:.2f}x [{speedup.low:.2f}-{speedup.high:.2f}]: {found}"
 

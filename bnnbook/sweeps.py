@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from bnnbook import forked, rounds
-from bnnbook.rounds import Spread
+from bnnbook.rounds import Ratio, Spread
 
 #: (channels, height = width) of the single-convolution sweep: feature maps where such
 #: widths occur in real networks, as in the LCE paper's layer benchmarks.
@@ -126,7 +126,7 @@ def sweep_table(rows: list[dict]) -> str:
             r["channels"],
             f"{r['size']}x{r['size']}",
             *(rounds.format_us(Spread(**r["latency"][key])) for key in keys),
-            rounds.speedup_text(Spread(**r["speedup"])),
+            rounds.speedup_text(Ratio(**r["speedup"])),
         ])
     return markdown_table(table)
 
@@ -187,9 +187,9 @@ def width_sweep(
 
 def crossover(rows: list[dict], other: str) -> int | None:
     """The smallest width at which LCE is measurably faster than engine ``other``
-    (``"float"`` or ``"int8"``: every round's speed-up above 1), or ``None``."""
+    (``"float"`` or ``"int8"``: :func:`bnnbook.rounds.verdict`), or ``None``."""
     for row in rows:
-        if rounds.verdict(Spread(**row["speedup"][other]).inverse()) == "faster":
+        if rounds.verdict(Ratio(**row["speedup"][other]).inverse()) == "faster":
             return row["width"]
     return None
 
@@ -209,7 +209,7 @@ def width_table(rows: list[dict]) -> str:
             f"{row['binary_macs'] / 1e6:,.1f} M",
             *(rounds.format_us(Spread(**row["latency"][key])) for key, *_ in ENGINES),
             *(
-                rounds.speedup_text(Spread(**row["speedup"][other]))
+                rounds.speedup_text(Ratio(**row["speedup"][other]))
                 for other in ("float", "int8")
             ),
             ", ".join(f"{row['bytes'][key] / 1024:,.0f}" for key, *_ in ENGINES),

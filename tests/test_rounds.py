@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bnnbook import rounds
-from bnnbook.rounds import NO_DIFFERENCE, Spread
+from bnnbook.rounds import NO_DIFFERENCE, Ratio, Spread
 
 
 def test_rounds_interleave_and_rotate_the_starting_engine():
@@ -44,35 +44,47 @@ def test_spread_is_median_and_range_of_the_rounds():
 def test_ratio_is_taken_within_each_round():
     # A slow period (round 2) doubles both engines: the ratio does not move.
     first, second = [2.0, 4.0, 2.2], [1.0, 2.0, 1.0]
-    assert rounds.ratio(first, second) == Spread(2.0, 2.0, 2.2, 3)
+    assert rounds.ratio(first, second) == Ratio(2.0, 2.0, 2.2, 3, above=3, below=0)
     with pytest.raises(ValueError, match="same rounds"):
         rounds.ratio([1.0, 2.0], [1.0])
+
+
+def test_the_sign_test_asks_for_rounds_that_chance_rarely_gives():
+    # 2 * P(at least k of n rounds on one side | even odds) <= 5 %
+    assert [rounds.rounds_needed(n) for n in (3, 5, 6, 7, 9, 11)] == [
+        None, None, 6, 7, 8, 10,
+    ]
 
 
 @pytest.mark.parametrize(
     ("ratios", "expected"),
     [
-        ([1.3, 1.1, 1.5, 1.2, 1.05], "slower"),  # every round slower
-        ([0.7, 0.8, 0.95, 0.75, 0.9], "faster"),  # every round faster
-        ([1.3, 1.1, 0.9, 1.2, 1.4], NO_DIFFERENCE),  # one round the other way
-        ([1.0, 1.2, 1.1, 1.3, 1.1], NO_DIFFERENCE),  # a tie is no evidence
+        ([1.3, 1.1, 1.5, 1.2, 1.05, 1.2, 1.3, 1.1, 1.4], "slower"),  # every round
+        ([0.7, 0.8, 0.95, 0.75, 0.9, 0.8, 0.7, 0.9, 0.85], "faster"),
+        ([0.7, 0.8, 0.95, 0.75, 1.6, 0.8, 0.7, 0.9, 0.85], "faster"),  # 8 of 9
+        ([1.3, 1.1, 0.9, 1.2, 1.4, 0.8, 1.2, 1.3, 1.1], NO_DIFFERENCE),  # 7 of 9
+        ([1.0, 1.2, 1.1, 1.3, 1.1, 1.2, 1.3, 1.1, 1.4], "slower"),  # a tie, 8 of 9
+        ([0.99, 0.98, 0.995, 0.99, 0.985, 0.99, 0.99, 0.99, 0.99], NO_DIFFERENCE),
+        ([1.3, 1.1, 1.5, 1.2, 1.05], NO_DIFFERENCE),  # 5 rounds can never decide
     ],
 )
-def test_a_verdict_needs_every_round_on_one_side_of_1(ratios, expected):
-    assert rounds.verdict(rounds.spread(ratios)) == expected
+def test_a_verdict_needs_enough_rounds_beyond_two_percent(ratios, expected):
+    assert rounds.verdict(rounds.ratio(ratios, [1.0] * len(ratios))) == expected
 
 
 def test_sentences_and_speedups_say_the_verdict_and_the_range():
-    slower = rounds.spread([1.3, 1.1, 1.5])
+    slower = rounds.ratio([1.3, 1.1, 1.5, 1.2, 1.3, 1.2, 1.4], [1.0] * 7)
     assert rounds.compare("LCE", "float", slower) == (
-        "LCE: 1.30x the time of float (rounds 1.10-1.50x, 3 rounds): slower"
+        "LCE: 1.30x the time of float (rounds 1.10-1.50x): slower (7 of 7 rounds)"
     )
-    mixed = rounds.spread([1.3, 0.9, 1.0])
-    assert rounds.compare("LCE", "float", mixed).endswith(f"3 rounds): {NO_DIFFERENCE}")
-    # A speed-up is the other engine's time over this one's: above 1 in every round
+    mixed = rounds.ratio([1.3, 0.9, 1.0], [1.0] * 3)
+    long = rounds.compare("LCE with its best kernels", "float TensorFlow Lite", mixed)
+    assert long.replace("\n    ", " ").endswith(f"1.30x): {NO_DIFFERENCE}")
+    assert max(len(line) for line in long.splitlines()) <= 84
+    # A speed-up is the other engine's time over this one's: above 1 in the rounds
     # means this engine is faster.
-    assert rounds.speedup_text(rounds.spread([1.25, 1.5, 2.0])) == (
-        "1.50x [1.25-2.00]: faster"
-    )
+    speedup = rounds.ratio([1.25, 1.5, 2.0, 1.5, 1.4, 1.6, 1.5], [1.0] * 7)
+    assert rounds.speedup_text(speedup) == "1.50x [1.25-2.00]: faster (7 of 7 rounds)"
     assert rounds.speedup_text(mixed).endswith(": no measurable difference")
+    assert (speedup.inverse().above, speedup.inverse().below) == (0, 7)
     assert rounds.format_us(Spread(1.5e-4, 1e-4, 2e-4, 3)) == "150 [100, 200]"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from bnnbook import convert, sweeps
+from bnnbook import convert, rounds, sweeps
 from bnnbook.models import binary_model, float_model
 
 
@@ -57,10 +59,12 @@ def test_conv_sweep_times_float_against_lce_per_shape(tmp_path):
 
 
 def test_crossover_is_the_first_width_where_lce_is_measurably_faster():
-    def row(width, low, high):  # LCE's speed-up over float, lowest and highest round
-        speedup = {"median": (low + high) / 2, "low": low, "high": high, "rounds": 5}
-        return {"width": width, "speedup": {"float": speedup}}
+    def row(width, speedups):  # LCE's speed-up over float, one per round
+        speedup = rounds.ratio(speedups, [1.0] * len(speedups))
+        return {"width": width, "speedup": {"float": dataclasses.asdict(speedup)}}
 
-    assert sweeps.crossover([row(1, 0.5, 0.9), row(2, 0.9, 1.4), row(4, 1.1, 2.0)],
+    slower, mixed = [0.5, 0.9, 0.8, 0.7, 0.6, 0.9, 0.8], [0.9, 1.4, 1.2, 0.8, 1.3, 1, 1]
+    faster = [1.1, 2.0, 1.5, 1.4, 1.3, 1.6, 1.2]
+    assert sweeps.crossover([row(1, slower), row(2, mixed), row(4, faster)],
                             "float") == 4
-    assert sweeps.crossover([row(1, 0.5, 0.9), row(2, 0.9, 1.4)], "float") is None
+    assert sweeps.crossover([row(1, slower), row(2, mixed)], "float") is None
