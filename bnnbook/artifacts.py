@@ -119,25 +119,6 @@ def _unreadable(path: Path, reason: str) -> None:
     )
 
 
-def train_and_save(
-    name: str,
-    build: Callable[[], tf.keras.Model],
-    recipe: Recipe,
-    train: Split,
-    validation: Split,
-    seed: int = SEED,
-    directory: str | os.PathLike | None = None,
-) -> tuple[tf.keras.Model, dict]:
-    """Seed, train ``build()`` by ``recipe``, save it as artifact ``name``, and return
-    it with its history."""
-    print(f"no saved {name} for this recipe and seed: training it now")
-    set_seed(seed)
-    model = build()
-    history = fit(model, recipe, train, validation)
-    save(name, model, history, recipe, seed, directory)
-    return model, history
-
-
 def load_or_train(
     name: str,
     build: Callable[[], tf.keras.Model],
@@ -148,9 +129,15 @@ def load_or_train(
     directory: str | os.PathLike | None = None,
 ) -> tuple[tf.keras.Model, dict]:
     """Load artifact ``name`` if it was trained with ``recipe`` and ``seed``; otherwise
-    train it (:func:`train_and_save`)."""
+    seed, train ``build()`` by ``recipe`` and save it. Returns the model and its
+    history."""
     found = load(name, recipe, seed, directory)
     if found is not None:
         print(f"loaded {name} from {artifacts_dir(directory) / name}.h5")
         return found
-    return train_and_save(name, build, recipe, train, validation, seed, directory)
+    print(f"no saved {name} for this recipe and seed: training it now")
+    set_seed(seed)
+    model = build()
+    history = fit(model, recipe, train, validation)
+    save(name, model, history, recipe, seed, directory)
+    return model, history

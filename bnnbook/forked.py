@@ -6,8 +6,7 @@ anything, which is most of a benchmark of a model this small. Here a server proc
 (``multiprocessing``'s ``forkserver``) imports TensorFlow and Larq Compute Engine once,
 runs nothing, and forks one worker per measurement: each worker starts with those
 modules loaded and nothing else, so its thread pools, interpreters and caches are its
-own, as in a new process (the medians agree with :func:`bnnbook.engines.measure_fresh`
-within noise), and it starts in a fraction of a second.
+own, as in a new process, and it starts in a fraction of a second.
 
 Timings only: a forked worker shares the server's memory pages and counts them only
 once it touches them, so its memory figures do not compare with a new process's. Use
@@ -18,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
-import os
 import traceback
 from collections.abc import Sequence
 
@@ -100,12 +98,12 @@ def compare(
 def _work(work: tuple[dict, int | None, int, int], send) -> None:
     """In the worker: measure ``(config fields, batch, repeats, warmup)``; send ``("ok",
     result)`` or ``("error", text)``. The libraries' own messages are dropped."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
+    config, batch, repeats, warmup = work
     try:
-        config, batch, repeats, warmup = work
-        result = engines.measure(engines.Config(**config), batch, 0, repeats, warmup)
+        with native_output():
+            result = engines.measure(
+                engines.Config(**config), batch, repeats=repeats, warmup=warmup
+            )
         send.send(("ok", result))
     except Exception:  # noqa: BLE001  (the parent raises it, with the traceback)
         send.send(("error", traceback.format_exc()))

@@ -68,10 +68,6 @@ class Spread:
     high: float
     rounds: int
 
-    def inverse(self) -> Spread:
-        """The spread of ``1 / value``."""
-        return Spread(1 / self.median, 1 / self.high, 1 / self.low, self.rounds)
-
 
 @dataclasses.dataclass(frozen=True)
 class Ratio(Spread):

@@ -33,13 +33,6 @@ class Timing:
     repeats: int
 
 
-def format_us(timing: dict) -> str:
-    """A :class:`Timing` (as a dict, seconds) as ``"median [p10, p90]"`` in
-    microseconds."""
-    median, p10, p90 = (timing[key] * 1e6 for key in ("median", "p10", "p90"))
-    return f"{median:,.0f} [{p10:,.0f}, {p90:,.0f}]"
-
-
 def time_calls(
     call: Callable[[], object], warmup: int = 10, repeats: int = 100
 ) -> Timing:
