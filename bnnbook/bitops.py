@@ -152,7 +152,7 @@ def blocks(model: tf.keras.Model) -> list[Block]:
             if kernel.ndim == 2:
                 kernel, grid = kernel.reshape(*grid, -1, kernel.shape[-1]), (1, 1)
             binary_input = layer.input_quantizer is not None
-            if binary_input != bool(found):
+            if found and not binary_input:
                 raise ValueError(f"{layer.name}: only the first layer has real input")
             signs = np.where(kernel >= 0, 1.0, -1.0).astype(np.float32)
             found.append(dict(kernel=signs, binary_input=binary_input, pool=1))
@@ -183,6 +183,8 @@ def _bit_pass(net: list[Block], images: np.ndarray) -> tuple[np.ndarray, list]:
     for block in net:
         kh, kw, c_in, c_out = block.kernel.shape
         if block.binary_input:  # XNOR-popcount on packed bits: exact integers
+            if state.dtype != bool:  # a binary first layer: the signs of the input
+                state = state < 0
             columns = pack(windows(state, (kh, kw)))
             dots = binary_dot(
                 columns.reshape(-1, columns.shape[-1]), block.words, kh * kw * c_in

@@ -11,6 +11,7 @@ import tensorflow as tf
 from bnnbook import bitops
 
 RNG = np.random.default_rng(5)
+SIGN_KERNEL = dict(kernel_quantizer="ste_sign", use_bias=False)
 
 
 def signs(*shape: int) -> np.ndarray:
@@ -126,6 +127,14 @@ def test_bit_level_pre_activations_equal_keras_layer_outputs(tiny):
         np.testing.assert_array_equal(mine.reshape(theirs.shape), theirs)
 
 
+def test_a_binary_first_layer_sees_the_signs_of_its_input():
+    model = tiny_model(binary_input_first=True)
+    images = np.random.default_rng(2).uniform(-1, 1, (8, 10, 10, 1)).astype(np.float32)
+    first = tf.keras.Model(model.inputs, model.layers[0].output)(images).numpy()
+    ours = bitops.pre_activations(bitops.blocks(model), images)[0]
+    np.testing.assert_array_equal(ours, first)
+
+
 def test_bit_level_and_float_logits_equal_keras(tiny):
     model, net, images = tiny
     keras_logits = tf.keras.Model(model.inputs, model.layers[-2].output)(images).numpy()
@@ -158,8 +167,15 @@ def test_blocks_reads_dense_kernels_as_convolutions_over_the_flattened_map(tiny)
 
 
 def test_blocks_refuses_what_it_cannot_run_on_bits():
+    real_second = tf.keras.Sequential(
+        [
+            tf.keras.Input((4, 4, 1)),
+            lq.layers.QuantConv2D(2, 3, input_quantizer="ste_sign", **SIGN_KERNEL),
+            lq.layers.QuantConv2D(2, 2, **SIGN_KERNEL),
+        ]
+    )
     with pytest.raises(ValueError, match="only the first layer has real input"):
-        bitops.blocks(tiny_model(binary_input_first=True))
+        bitops.blocks(real_second)
     model = tf.keras.Sequential([tf.keras.Input((4,)), tf.keras.layers.Dense(2)])
     with pytest.raises(ValueError, match="Dense is not supported"):
         bitops.blocks(model)
