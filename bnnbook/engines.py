@@ -26,6 +26,9 @@ from bnnbook import timing
 #: Images per call for the throughput figures.
 BATCH = 256
 
+#: The package each runtime imports before the memory baseline is taken.
+_PACKAGES = {"lce": "larq_compute_engine", "onnx": "onnxruntime", "bnnbook": "numba"}
+
 
 @dataclasses.dataclass(frozen=True)
 class Config:
@@ -34,7 +37,8 @@ class Config:
     Attributes:
         label: how tables name it.
         runtime: ``"keras"`` (an ``.h5`` file), ``"tflite"`` or ``"lce"`` (a
-            flatbuffer), ``"onnx"`` (an ONNX file with a dynamic batch dimension).
+            flatbuffer), ``"onnx"`` (an ONNX file with a dynamic batch dimension),
+            ``"bnnbook"`` (the book's engine: a packed model, ``bnnbook.engine``).
         path: the model file.
         threads: threads the engine may use.
         indirect_bgemm, xnnpack: LCE kernel options (see ``runtimes.lce_predict``).
@@ -77,10 +81,8 @@ def measure(
         tf.config.threading.set_intra_op_parallelism_threads(config.threads)
         tf.config.threading.set_inter_op_parallelism_threads(config.threads)
         import larq  # noqa: F401  (registers Larq's layers for load_model)
-    elif config.runtime in ("lce", "onnx"):  # the package's memory is not the model's
-        importlib.import_module(
-            "larq_compute_engine" if config.runtime == "lce" else "onnxruntime"
-        )
+    elif config.runtime in _PACKAGES:  # the package's memory is not the model's
+        importlib.import_module(_PACKAGES[config.runtime])
     images = (
         np.random.default_rng(seed)
         .uniform(-1, 1, (batch or 1, *config.shape))
@@ -107,9 +109,12 @@ def measure(
         one = many = runtimes.onnx_predict(
             Path(config.path).read_bytes(), config.threads
         )
+    elif config.runtime == "bnnbook":
+        one = many = runtimes.engine_predict(config.path, config.threads)
     else:
         raise ValueError(
-            f"unknown runtime {config.runtime!r}: use keras, tflite, lce or onnx"
+            f"unknown runtime {config.runtime!r}: use keras, tflite, lce, onnx or "
+            "bnnbook"
         )
     latency = timing.time_calls(lambda: one(images[:1]), warmup, repeats)
     batch_time = None

@@ -6,6 +6,7 @@
 - LCE: Larq Compute Engine's interpreter. Its converted models take one image at a time,
   so a batch runs as a loop over images inside the interpreter's ``predict``.
 - ONNX Runtime: an ONNX model (exported from PyTorch, chapter 7) on its CPU provider.
+- The book's own engine: XNOR-popcount kernels compiled by Numba on a packed model.
 
 Every ``predict`` takes channels-last images, ``(batch, 28, 28, 1)`` float32.
 """
@@ -91,3 +92,12 @@ def onnx_predict(model: bytes, threads: int) -> Predict:
         return session.run(None, {source.name: images})[0]
 
     return predict
+
+
+def engine_predict(path: str, threads: int) -> Predict:
+    """The book's own binary engine (:mod:`bnnbook.engine`) on a packed model file,
+    on ``threads`` threads. It returns logits, not probabilities: the same argmax."""
+    from bnnbook import engine  # Numba: only in the processes that run the engine
+
+    model = engine.load(path)
+    return lambda images: engine.predict(model, images, threads)

@@ -39,13 +39,16 @@ def pack_signs(x: np.ndarray) -> np.ndarray:
     """Signs of float maps ``(N, H, W, C)`` packed per pixel: ``(N, H, W, words)``
     uint64, bit 1 where ``x < 0`` (``sign(0) = +1``, as Larq's ``ste_sign``)."""
     n, height, width, channels = x.shape
-    out = np.zeros((n, height, width, (channels + 63) // 64), np.uint64)
-    for b in prange(n):
-        for y in range(height):
-            for i in range(width):
-                for c in range(channels):
-                    if x[b, y, i, c] < 0:
-                        out[b, y, i, c // 64] |= np.uint64(1) << np.uint64(c % 64)
+    words = (channels + 63) // 64
+    out = np.empty((n, height, width, words), np.uint64)
+    for p in prange(n * height):
+        b, y = p // height, p % height
+        for i in range(width):
+            for k in range(words):
+                word = np.uint64(0)
+                for j in range(min(64, channels - 64 * k)):
+                    word |= np.uint64(x[b, y, i, 64 * k + j] < 0) << np.uint64(j)
+                out[b, y, i, k] = word
     return out
 
 

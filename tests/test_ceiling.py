@@ -7,23 +7,17 @@ import pytest
 from bnnbook import ceiling
 
 ZEN3 = frozenset({"AuthenticAMD", "avx", "avx2", "fma", "popcnt"})
-ICELAKE = frozenset(
-    {
-        "GenuineIntel",
-        "avx2",
-        "fma",
-        "avx512f",
-        "avx512_vpopcntdq",
-        "avx512_vnni",
-        "popcnt",
-    }
+CASCADE_LAKE = frozenset(
+    {"GenuineIntel", "avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "popcnt"}
 )
+ICELAKE = CASCADE_LAKE | {"avx512_vpopcntdq"}
+CORTEX_A76 = frozenset({"fp", "asimd", "asimddp"})
 
 
 def test_flags_and_vendor_are_read_from_cpuinfo(tmp_path):
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text(
-        "processor\t: 0\nvendor_id\t: AuthenticAMD\n"
+        "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu MHz\t\t: 2300.000\n"
         "flags\t\t: fpu sse avx2 fma popcnt\n\nprocessor\t: 1\n"
         "vendor_id\t: AuthenticAMD\nflags\t\t: fpu\n"
     )
@@ -35,7 +29,16 @@ def test_flags_and_vendor_are_read_from_cpuinfo(tmp_path):
         "fma",
         "popcnt",
     }
+    assert ceiling.clock_hz(cpuinfo) == 2.3e9
     assert ceiling.cpu_flags(tmp_path / "missing") == frozenset()
+    assert ceiling.clock_hz(tmp_path / "missing") is None
+
+
+def test_arm_features_are_read_too(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nFeatures\t: fp asimd asimddp\n")
+    assert ceiling.cpu_flags(cpuinfo) == CORTEX_A76
+    assert ceiling.clock_hz(cpuinfo) is None
 
 
 def test_avx2_fma_core():
@@ -43,7 +46,14 @@ def test_avx2_fma_core():
     assert peak.float_macs == 16 and peak.binary_macs == 96 and peak.ratio == 6
     assert peak.int8_macs == pytest.approx(64 / 3)
     assert peak.lce_ratio == pytest.approx(32 * 4 / 3 / 16)  # 4 ALUs, 3 ops per word
-    assert peak.method == "AVX2 nibble-table popcount"
+    assert peak.method == "AVX2 nibble table (vpshufb)"
+
+
+def test_avx512bw_without_vector_popcount_is_not_credited_as_avx2():
+    peak = ceiling.estimate(CASCADE_LAKE)
+    assert peak.method == "AVX-512BW nibble table (vpshufb)"
+    assert peak.binary_macs == 512 * 2 / 8  # 8 instructions on the 2 512-bit ports
+    assert peak.ratio == 4 and peak.binary_macs / peak.int8_macs == 1
 
 
 def test_avx512_core_with_vector_popcount():
@@ -53,13 +63,22 @@ def test_avx512_core_with_vector_popcount():
     assert peak.lce_ratio == 1.0  # one popcnt port on Intel: 32 bits per cycle
 
 
+def test_arm_neon_counts_bytes_with_cnt():
+    peak = ceiling.estimate(CORTEX_A76)
+    assert peak.method.startswith("NEON") and peak.float_macs == 8
+    assert peak.binary_macs == pytest.approx(128 * 2 / 3) and peak.int8_macs == 32
+    assert peak.lce_ratio == peak.ratio
+
+
 def test_unknown_cpu_falls_back_to_scalar_popcount():
     peak = ceiling.estimate(frozenset())
     assert peak.method == "scalar popcnt" and peak.float_macs == 4
     assert peak.binary_macs == 64
 
 
-@pytest.mark.parametrize("flags", [ZEN3, ICELAKE, frozenset(), ceiling.cpu_flags()])
+@pytest.mark.parametrize(
+    "flags", [ZEN3, CASCADE_LAKE, ICELAKE, CORTEX_A76, frozenset(), ceiling.cpu_flags()]
+)
 def test_the_arithmetic_fits_a_printed_line(flags):
     steps = ceiling.estimate(flags).steps
     assert len(steps) >= 5 and all(len(line) <= 88 for line in steps), steps
