@@ -39,32 +39,28 @@ def rows(tmp_path_factory):
     return sweeps.width_sweep(tmp_path_factory.mktemp("sweep"), widths=(1,), n_rounds=2)
 
 
-def test_width_sweep_times_three_engines_in_rounds(rows):
+def test_width_sweep_times_four_engines_in_rounds(rows):
     [row] = rows
+    engines = {"float", "int8", "lce", "bnnbook"}
     assert row["width"] == 1 and row["binary_macs"] > 2_000_000
-    assert set(row["latency"]) == set(row["bytes"]) == {"float", "int8", "lce"}
+    assert set(row["latency"]) == set(row["bytes"]) == engines
     for spread in row["latency"].values():
         assert spread["rounds"] == 2 and 0 < spread["low"] <= spread["high"]
-    assert set(row["speedup"]) == {"float", "int8"}
+    assert set(row["speedup"]["lce"]) == {"float", "int8"}
+    assert set(row["speedup"]["bnnbook"]) == {"float", "int8", "lce"}
     assert row["bytes"]["lce"] < row["bytes"]["int8"] < row["bytes"]["float"]
+    assert row["bytes"]["bnnbook"] < row["bytes"]["int8"]
     assert "| 1x |" in sweeps.width_table(rows)
+    assert "over LCE binary" in sweeps.speedup_table(rows, "bnnbook")
 
 
-def test_conv_sweep_times_float_against_lce_per_shape(tmp_path):
-    [row] = sweeps.conv_sweep(tmp_path, shapes=((32, 8),), n_rounds=2, repeats=3)
-    assert (row["channels"], row["size"]) == (32, 8)
-    assert set(row["latency"]) == {"float_tflite", "binary_lce_best"}
-    assert row["speedup"]["rounds"] == 2
-    assert "| 32 | 8x8 |" in sweeps.sweep_table([row])
-
-
-def test_crossover_is_the_first_width_where_lce_is_measurably_faster():
-    def row(width, speedups):  # LCE's speed-up over float, one per round
-        speedup = rounds.ratio(speedups, [1.0] * len(speedups))
-        return {"width": width, "speedup": {"float": dataclasses.asdict(speedup)}}
+def test_crossover_is_the_first_width_where_a_binary_engine_is_measurably_faster():
+    def row(width, speedups):  # the engine's speed-up over float, one per round
+        speedup = dataclasses.asdict(rounds.ratio(speedups, [1.0] * len(speedups)))
+        return {"width": width, "speedup": {"bnnbook": {"float": speedup}}}
 
     slower, mixed = [0.5, 0.9, 0.8, 0.7, 0.6, 0.9, 0.8], [0.9, 1.4, 1.2, 0.8, 1.3, 1, 1]
     faster = [1.1, 2.0, 1.5, 1.4, 1.3, 1.6, 1.2]
-    assert sweeps.crossover([row(1, slower), row(2, mixed), row(4, faster)],
-                            "float") == 4
-    assert sweeps.crossover([row(1, slower), row(2, mixed)], "float") is None
+    widths = [row(1, slower), row(2, mixed), row(4, faster)]
+    assert sweeps.crossover(widths, "bnnbook", "float") == 4
+    assert sweeps.crossover(widths[:2], "bnnbook", "float") is None
