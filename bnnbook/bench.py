@@ -19,43 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bnnbook import ceiling, engines, forked, rounds, sweeps, timing
-
-def speed_table(results: list[dict]) -> str:
-    """A markdown table of :func:`bnnbook.forked.compare`'s results (with throughput):
-    latency and throughput, median [lowest, highest round], one row per config."""
-    from bnnbook.plots import markdown_table  # matplotlib: not in the worker processes
-
-    rows = [[
-        "engine",
-        "threads",
-        "latency, batch 1 (µs)",
-        "throughput (images/s)",
-    ]]
-    for r in results:
-        speed = r["images_per_second"]
-        rows.append([
-            r["label"],
-            r["threads"],
-            rounds.format_us(rounds.Spread(**r["latency"])),
-            f"{speed['median']:,.0f} [{speed['low']:,.0f}, {speed['high']:,.0f}]",
-        ])
-    return markdown_table(rows)
-
-
-def memory_table(results: list[dict]) -> str:
-    """A markdown table of :func:`bnnbook.engines.measure_fresh` results: resident
-    memory (MiB) of each engine's new process before its model was loaded, at its
-    peak, and the difference (what the model and its engine's buffers cost)."""
-    from bnnbook.plots import markdown_table
-
-    rows = [["engine", "RSS before model (MiB)", "peak RSS (MiB)", "difference (MiB)"]]
-    for r in results:
-        before, peak = r["rss_before_bytes"] / 2**20, r["peak_rss_bytes"] / 2**20
-        mib = (f"{before:,.0f}", f"{peak:,.0f}", f"{peak - before:,.1f}")
-        rows.append([r["label"], *mib])
-    return markdown_table(rows)
-
+from bnnbook import ceiling, deployment, engines, forked, layersweep, reports, rounds
+from bnnbook import sweeps, timing
 
 def _trained(directory: Path) -> tuple[object, object, np.ndarray]:
     """The chapters' saved float and binary models from ``directory`` (trained here only
@@ -141,6 +106,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="channel multipliers of the width sweep (default: "
         f"{' '.join(map(str, sweeps.WIDTHS))}; none to skip it)",
     )
+    parser.add_argument(
+        "--channels",
+        type=_positive_int,
+        nargs="*",
+        metavar="C",
+        default=list(layersweep.CHANNELS),
+        help="channel counts of the single-convolution sweep (default: "
+        f"{' '.join(map(str, layersweep.CHANNELS))}; none to skip it)",
+    )
     args = parser.parse_args(argv)
     from bnnbook.artifacts import artifacts_dir  # imports TensorFlow: after the checks
 
@@ -161,8 +135,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     with contextlib.redirect_stdout(sys.stderr):  # progress to stderr, tables to stdout
         print(f"artifacts: looking for float.h5 and binary.h5 in {args.artifacts}")
-        paths = engines.write_models(*_trained(args.artifacts), args.out)
-    configs = engines.engine_configs(paths, tuple(args.threads))
+        paths = deployment.write_models(*_trained(args.artifacts), args.out)
+    configs = deployment.engine_configs(paths, tuple(args.threads))
     widths = sweeps.width_sweep(
         args.out / "widths", tuple(args.widths), n_rounds=args.rounds
     )
@@ -173,10 +147,13 @@ def main(argv: list[str] | None = None) -> None:
         "sizes_bytes": {name: path.stat().st_size for name, path in paths.items()},
         "engines": forked.compare(configs, args.rounds, batch=args.batch),
         "memory": [engines.measure_fresh(config, batch=None) for config in one_thread],
-        "conv_sweep": sweeps.conv_sweep(args.out / "conv", n_rounds=args.rounds),
+        "conv_sweep": layersweep.conv_sweep(
+            args.out / "conv", tuple(args.channels), n_rounds=args.rounds
+        ),
         "width_sweep": widths,
         "crossover_width": {
-            other: sweeps.crossover(widths, other) for other in ("float", "int8")
+            binary: {other: sweeps.crossover(widths, binary, other) for other in rivals}
+            for binary, rivals in sweeps.RIVALS.items()
         },
         "ceiling": {**dataclasses.asdict(peak), "flags": sorted(peak.flags)},
     }
@@ -188,19 +165,20 @@ def main(argv: list[str] | None = None) -> None:
     for name, size in report["sizes_bytes"].items():
         print(f"| {paths[name].name} | {size:,} |")
     print(
-        f"\n{speed_table(report['engines'])}\n\n"
+        f"\n{reports.speed_table(report['engines'])}\n\n"
         f"Memory, batch 1, one thread, each engine in a new Python:\n\n"
-        f"{memory_table(report['memory'])}\n\n"
-        f"{sweeps.sweep_table(report['conv_sweep'])}"
+        f"{reports.memory_table(report['memory'])}"
     )
+    if args.channels:
+        hz = ceiling.clock_hz()
+        print(f"\n{layersweep.table(report['conv_sweep'], peak, hz)}")
     if widths:
         print(f"\n{sweeps.width_table(widths)}\n")
-        for other, width in report["crossover_width"].items():
-            print(
-                f"LCE measurably faster than {other} TFLite from width: "
-                f"{width or 'never, up to'}"
-                + ("" if width else f" {max(args.widths)}x")
-            )
+        for binary, crossings in report["crossover_width"].items():
+            print(f"\n{sweeps.speedup_table(widths, binary)}\n")
+            for other, width in crossings.items():
+                found = f"{width}x" if width else f"never, up to {max(args.widths)}x"
+                print(f"{binary} measurably faster than {other} from width: {found}")
     print("\n" + "\n".join(peak.steps))
 
 

@@ -6,7 +6,6 @@
   :func:`measure_fresh` runs that in a new Python (the way to measure memory), and
   :func:`bnnbook.forked.compare` in forked workers, in interleaved rounds (the way
   the book compares speeds).
-- :func:`engine_configs` and :func:`write_models`: what chapter 4 deploys and compares.
 """
 
 from __future__ import annotations
@@ -151,78 +150,6 @@ def measure_fresh(config: Config, batch: int | None = BATCH) -> dict:
             f"benchmark of {config.label!r} failed:\n{result.stderr[-3000:]}"
         )
     return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def engine_configs(paths: dict[str, Path], threads: tuple[int, ...]) -> list[Config]:
-    """The engines chapter 4 compares, for each thread count; the two Keras models,
-    which simulate binarization in float32 and are the slowest to load, at the first
-    thread count only.
-
-    ``paths`` maps ``float_keras``, ``binary_keras`` (``.h5``), ``float_tflite``,
-    ``int8_tflite``, ``binary_lce`` (LCE, dense layers in float) and ``binary_lce_conv``
-    (LCE, dense layers as binary convolutions) to files.
-    """
-    lce, lce_conv = str(paths["binary_lce"]), str(paths["binary_lce_conv"])
-    best = "LCE binarized, indirect BGEMM + XNNPACK"
-    configs = [
-        Config("Keras float", "keras", str(paths["float_keras"]), threads[0]),
-        Config(
-            "Keras binarized (QAT, simulated)",
-            "keras",
-            str(paths["binary_keras"]),
-            threads[0],
-        ),
-    ]
-    for n in threads:
-        configs += [
-            Config("TFLite float", "tflite", str(paths["float_tflite"]), n),
-            Config("TFLite int8", "tflite", str(paths["int8_tflite"]), n),
-            Config("LCE binarized, default kernels", "lce", lce_conv, n),
-            Config("LCE binarized, indirect BGEMM", "lce", lce_conv, n, True),
-            Config(best, "lce", lce_conv, n, True, True),
-            Config(
-                "LCE binarized (dense layers float), best kernels",
-                "lce",
-                lce,
-                n,
-                True,
-                True,
-            ),
-        ]
-    return configs
-
-
-def write_models(
-    float_net, binary_net, representative: np.ndarray, directory: Path
-) -> dict[str, Path]:
-    """Write every form of both models that chapter 4 measures into ``directory``.
-
-    Returns paths keyed as :func:`engine_configs` expects: the two Keras ``.h5`` files
-    (latent float weights, no optimizer state), the float and int8 TFLite flatbuffers
-    (int8 calibrated on ``representative`` training images), and the LCE flatbuffers of
-    the binarized model as trained and with dense layers as convolutions.
-    """
-    from bnnbook import convert
-    from bnnbook.artifacts import save_h5
-
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "float_keras": directory / "float.h5",
-        "binary_keras": directory / "binary.h5",
-        "float_tflite": directory / "float.tflite",
-        "int8_tflite": directory / "int8.tflite",
-        "binary_lce": directory / "binary_lce.tflite",
-        "binary_lce_conv": directory / "binary_lce_conv.tflite",
-    }
-    save_h5(float_net, paths["float_keras"])
-    save_h5(binary_net, paths["binary_keras"])
-    paths["float_tflite"].write_bytes(convert.to_tflite(float_net))
-    paths["int8_tflite"].write_bytes(convert.to_int8(float_net, representative))
-    paths["binary_lce"].write_bytes(convert.to_lce(binary_net))
-    paths["binary_lce_conv"].write_bytes(
-        convert.to_lce(convert.dense_as_conv(binary_net))
-    )
-    return paths
 
 
 if __name__ == "__main__":  # the worker of measure_fresh: one measurement, as JSON

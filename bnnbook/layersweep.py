@@ -129,9 +129,10 @@ def peaks(ceiling: Ceiling) -> dict[str, float]:
             "bnnbook": binary}
 
 
-def table(rows: list[dict], ceiling: Ceiling, hz: float) -> str:
+def table(rows: list[dict], ceiling: Ceiling, hz: float | None) -> str:
     """A Markdown table: per width, each engine's G MACs/s and, in brackets, its MACs
-    per cycle as a percentage of its own peak (:func:`peaks`) at ``hz``."""
+    per cycle as a percentage of its own peak (:func:`peaks`) at ``hz`` cycles per
+    second (``?`` where the clock is unknown)."""
     from bnnbook.plots import markdown_table
 
     own = peaks(ceiling)
@@ -142,7 +143,8 @@ def table(rows: list[dict], ceiling: Ceiling, hz: float) -> str:
         cells = [row["channels"], f"{row['macs'] / 1e6:,.0f}"]
         for key, *_ in ENGINES:
             rate = row["macs_per_second"][key]
-            cells.append(f"{rate / 1e9:,.1f} ({rate / hz / own[key]:.0%})")
+            share = f"{rate / hz / own[key]:.0%}" if hz else "?"
+            cells.append(f"{rate / 1e9:,.1f} ({share})")
         lines.append(cells)
     return markdown_table(lines)
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from bnnbook import bench, sweeps
+from bnnbook import bench
 from bnnbook.models import binary_model, float_model
 from conftest import ROOT
 
@@ -45,6 +45,8 @@ def test_command_line_prints_every_table_as_json(tmp_path, mnist_dir):
             "1",
             "--rounds",
             "2",
+            "--channels",
+            "64",
             "--out",
             str(tmp_path / "deploy"),
         ],
@@ -59,11 +61,11 @@ def test_command_line_prints_every_table_as_json(tmp_path, mnist_dir):
     )
     report = json.loads(result.stdout)
     assert "logical cores" in report["cpu"]
-    assert len(report["engines"]) == 8 and len(report["memory"]) == 8
+    assert len(report["engines"]) == 9 and len(report["memory"]) == 9
     assert all(len(e["latency_rounds"]) == 2 for e in report["engines"])
-    assert len(report["conv_sweep"]) == len(sweeps.SWEEP)
+    assert [row["channels"] for row in report["conv_sweep"]] == [64]
     assert [row["width"] for row in report["width_sweep"]] == [1]
-    assert set(report["crossover_width"]) == {"float", "int8"}
+    assert set(report["crossover_width"]["bnnbook"]) == {"float", "int8", "lce"}
     assert report["ceiling"]["float_macs"] > 0 and report["ceiling"]["steps"]
     assert (
         report["sizes_bytes"]["binary_lce_conv"] < report["sizes_bytes"]["float_tflite"]

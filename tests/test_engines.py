@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bnnbook import bench, engines
+from bnnbook import deployment, engines, reports
 from bnnbook.models import binary_model, float_model
 
 
 @pytest.fixture(scope="module")
 def paths(tmp_path_factory):
     images = np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)
-    return engines.write_models(
+    return deployment.write_models(
         float_model(), binary_model(), images, tmp_path_factory.mktemp("deploy")
     )
 
@@ -25,6 +25,7 @@ def test_write_models_writes_every_form(paths):
         "int8_tflite",
         "binary_lce",
         "binary_lce_conv",
+        "binary_bnnbook",
     }
     assert all(path.stat().st_size > 0 for path in paths.values())
     assert (
@@ -39,6 +40,7 @@ def test_write_models_writes_every_form(paths):
         ("binary_keras", "keras", {}),
         ("float_tflite", "tflite", {}),
         ("binary_lce_conv", "lce", {"indirect_bgemm": True, "xnnpack": True}),
+        ("binary_bnnbook", "bnnbook", {}),
     ],
 )
 def test_measure_fresh_reports_timings_and_memory(paths, key, runtime, options):
@@ -54,7 +56,7 @@ def test_measure_fresh_reports_timings_and_memory(paths, key, runtime, options):
         8 / result["batch_time"]["median"]
     )
     assert result["peak_rss_bytes"] >= result["rss_before_bytes"] > 0
-    assert f"| {config.label} |" in bench.memory_table([result])
+    assert f"| {config.label} |" in reports.memory_table([result])
 
 
 def test_measure_fresh_without_a_batch_measures_batch_1_only(paths):
@@ -73,10 +75,10 @@ def test_measure_fresh_reports_a_failing_engine_clearly(tmp_path):
 
 
 def test_engine_configs_cover_every_engine_per_thread_count(paths):
-    configs = engines.engine_configs(paths, threads=(1, 2))
-    assert len(configs) == 14 and {c.threads for c in configs} == {1, 2}
+    configs = deployment.engine_configs(paths, threads=(1, 2))
+    assert len(configs) == 16 and {c.threads for c in configs} == {1, 2}
     assert {c.threads for c in configs if c.runtime == "keras"} == {1}
-    assert {c.runtime for c in configs} == {"keras", "tflite", "lce"}
+    assert {c.runtime for c in configs} == {"keras", "tflite", "lce", "bnnbook"}
 
 
 def test_measure_fresh_runs_an_onnx_model_exported_from_pytorch(tmp_path):
