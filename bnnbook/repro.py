@@ -17,6 +17,7 @@ PACKAGES = (
     "larq",
     "larq-compute-engine",
     "numpy",
+    "numba",
     "matplotlib",
 )
 
