@@ -3,10 +3,11 @@ start-up cost of a new Python, and the book's comparisons in interleaved rounds.
 
 A new Python process spends seconds importing TensorFlow before it measures
 anything, which is most of a benchmark of a model this small. Here a server process
-(``multiprocessing``'s ``forkserver``) imports TensorFlow and Larq Compute Engine once,
-runs nothing, and forks one worker per measurement: each worker starts with those
-modules loaded and nothing else, so its thread pools, interpreters and caches are its
-own, as in a new process, and it starts in a fraction of a second.
+(``multiprocessing``'s ``forkserver``) imports TensorFlow, Larq Compute Engine and the
+book's engine once (:mod:`bnnbook.preload`), runs no model, and forks one worker per
+measurement: each worker starts with those modules loaded and nothing else, so its
+thread pools, interpreters and caches are its own, as in a new process, and it starts
+in a fraction of a second.
 
 Timings only: a forked worker shares the server's memory pages and counts them only
 once it touches them, so its memory figures do not compare with a new process's. Use
@@ -25,7 +26,9 @@ from bnnbook.quiet import native_output
 from bnnbook.rounds import ROUNDS, interleaved, spread
 
 #: What the server imports before it forks workers (``bnnbook`` first: Keras 2).
-PRELOAD = ["bnnbook", "tensorflow", "larq_compute_engine", "bnnbook.runtimes"]
+PRELOAD = [
+    "bnnbook", "tensorflow", "larq_compute_engine", "bnnbook.runtimes", "bnnbook.preload"
+]
 
 _context = multiprocessing.get_context("forkserver")
 _context.set_forkserver_preload(PRELOAD)

@@ -38,7 +38,8 @@ def instructions(dispatcher) -> dict[str, dict]:
     uncached twin is compiled with the same options (seconds)."""
     import numba
 
-    options = {k: v for k, v in dispatcher.targetoptions.items() if k != "cache"}
+    dropped = ("cache", "nopython")  # no cache; njit implies nopython
+    options = {k: v for k, v in dispatcher.targetoptions.items() if k not in dropped}
     twin = numba.njit(**options)(dispatcher.py_func)
     for signature in dispatcher.signatures:
         twin.compile(signature)

@@ -27,7 +27,7 @@ from bnnbook.ceiling import Ceiling
 from bnnbook.rounds import Spread
 
 #: Channels in (and out) of the sweep's convolution.
-CHANNELS = (64, 128, 256, 512, 1024)
+CHANNELS = (64, 256, 1024)
 #: The input map's height and width (the output's is 2 less: 3x3, "valid").
 MAP = 12
 

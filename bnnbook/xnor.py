@@ -161,3 +161,4 @@ def pack_kernel(kernel: np.ndarray) -> np.ndarray:
     packed = np.pad(packed, [(0, 0)] * 3 + [(0, -packed.shape[-1] % 8)])
     words = np.ascontiguousarray(packed).view("<u8")  # (C_out, kh, kw, words)
     return np.ascontiguousarray(words.reshape(c_out, -1).T)
+
