@@ -14,6 +14,18 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 MNIST_DIR ?= $(wildcard ../shared/data/mnist)
 
+# The Pythons the pinned stack installs on (LCE 0.16 has wheels up to 3.12; verified on
+# 3.11 and 3.12). Before .venv exists, another Python stops make at once, in one line.
+SUPPORTED_PYTHONS := 3.11 3.12
+ifneq ($(filter-out clean chromium,$(or $(MAKECMDGOALS),book)),)
+ifeq ($(wildcard $(VENV)/installed),)
+FOUND_PYTHON := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+ifeq ($(filter $(FOUND_PYTHON),$(SUPPORTED_PYTHONS)),)
+$(error $(PYTHON) is Python $(or $(FOUND_PYTHON),(not found)); the book's pinned stack needs Python $(firstword $(SUPPORTED_PYTHONS)) or $(lastword $(SUPPORTED_PYTHONS)): choose one, e.g. make PYTHON=python$(lastword $(SUPPORTED_PYTHONS)) $(or $(MAKECMDGOALS),book))
+endif
+endif
+endif
+
 export PATH := $(BIN):$(PATH)
 export BNNBOOK_MNIST_DIR := $(if $(MNIST_DIR),$(abspath $(MNIST_DIR)))
 export PYTHONHASHSEED := 0
