@@ -24,7 +24,6 @@ import numpy as np
 
 from bnnbook import forked, rounds
 from bnnbook.ceiling import Ceiling
-from bnnbook.rounds import Spread
 
 #: Channels in (and out) of the sweep's convolution.
 CHANNELS = (64, 256, 1024)
@@ -90,7 +89,7 @@ def conv_sweep(
 
     Returns one dict per width: ``channels``, ``size``, ``macs`` (per image);
     ``latency`` per engine key (a :class:`bnnbook.rounds.Spread` as a dict,
-    seconds); ``macs_per_second`` per engine key (MACs / median latency).
+    seconds) and ``latency_rounds`` per engine key (each round's median, seconds).
     """
     from bnnbook import engines
 
@@ -114,11 +113,14 @@ def conv_sweep(
             "macs": macs(c, size),
             "latency": latency,
             "latency_rounds": {key: timed[c, key]["latency_rounds"] for key, *_ in ENGINES},
-            "macs_per_second": {
-                key: macs(c, size) / spread["median"] for key, spread in latency.items()
-            },
         })
     return rows
+
+
+def rate(row: dict, key: str) -> float:
+    """Engine ``key``'s MACs per second at one width of the sweep: the layer's MACs
+    over its median latency."""
+    return row["macs"] / row["latency"][key]["median"]
 
 
 def peaks(ceiling: Ceiling) -> dict[str, float]:
@@ -142,9 +144,9 @@ def table(rows: list[dict], ceiling: Ceiling, hz: float | None) -> str:
     for row in rows:
         cells = [row["channels"], f"{row['macs'] / 1e6:,.0f}"]
         for key, *_ in ENGINES:
-            rate = row["macs_per_second"][key]
-            share = f"{rate / hz / own[key]:.0%}" if hz else "?"
-            cells.append(f"{rate / 1e9:,.1f} ({share})")
+            per_second = rate(row, key)
+            share = f"{per_second / hz / own[key]:.0%}" if hz else "?"
+            cells.append(f"{per_second / 1e9:,.1f} ({share})")
         lines.append(cells)
     return markdown_table(lines)
 
@@ -153,9 +155,4 @@ def speedup(row: dict, slower: str, faster: str) -> rounds.Ratio:
     """``slower``'s time over ``faster``'s, per round, for one width of the sweep."""
     times = row["latency_rounds"]
     return rounds.ratio(times[slower], times[faster])
-
-
-def latency_spread(row: dict, key: str) -> Spread:
-    """One engine's latency at one width, as a :class:`bnnbook.rounds.Spread`."""
-    return Spread(**row["latency"][key])
 

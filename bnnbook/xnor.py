@@ -18,7 +18,8 @@ import numpy as np
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
-#: Output pixels computed together: each weight word loaded once serves this many.
+#: Output pixels computed together: each weight word loaded once serves this many
+#: (:func:`binary_conv`'s inner loop is written out for exactly 4).
 ROWS = 4
 
 
