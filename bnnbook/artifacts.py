@@ -1,9 +1,10 @@
 """Trained models kept as artifacts for later chapters, keyed by recipe and seed.
 
-Chapter 2 trains the float model and chapter 3 the binarized one; both save the model
-and its history under :func:`artifacts_dir`, so chapter 4 need not retrain. A chapter
-run on its own (in Colab, say) trains what it needs when the artifact is missing,
-unreadable, or was trained with another recipe.
+Chapter 2 trains the float model and chapter 3 the binarized ones with
+:func:`load_or_train`, which saves each model and its history under
+:func:`artifacts_dir`: later chapters, and a second run of the same chapter, load them
+instead of training again. A chapter run on its own (in Colab, say) trains what it
+needs when the artifact is missing, unreadable, or was trained with another recipe.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from bnnbook.repro import SEED, set_seed, versions
 from bnnbook.training import LOSS, Recipe, Split, fit
 
 ENV_VAR = "BNNBOOK_ARTIFACTS"
+
+#: The record's layout; a record of another (older) layout counts as missing. 2: the
+#: history holds each epoch's ``seconds``.
+RECORD_FORMAT = 2
 
 
 def artifacts_dir(directory: str | os.PathLike | None = None) -> Path:
@@ -52,6 +57,7 @@ def save(
     folder = artifacts_dir(directory)
     model_path, record_path = folder / f"{name}.h5", folder / f"{name}.json"
     record = {
+        "format": RECORD_FORMAT,
         "recipe": dataclasses.asdict(recipe),
         "seed": seed,
         "history": history,
@@ -96,7 +102,9 @@ def load(
     try:
         record = json.loads(record_path.read_text())
         matches = (
-            record["recipe"] == dataclasses.asdict(recipe) and record["seed"] == seed
+            record.get("format") == RECORD_FORMAT
+            and record["recipe"] == dataclasses.asdict(recipe)
+            and record["seed"] == seed
         )
         history = record["history"]
     except (ValueError, KeyError, TypeError) as error:
@@ -127,10 +135,12 @@ def load_or_train(
     validation: Split,
     seed: int = SEED,
     directory: str | os.PathLike | None = None,
+    callbacks: list[tf.keras.callbacks.Callback] | None = None,
 ) -> tuple[tf.keras.Model, dict]:
     """Load artifact ``name`` if it was trained with ``recipe`` and ``seed``; otherwise
-    seed, train ``build()`` by ``recipe`` and save it. Returns the model and its
-    history."""
+    seed, train ``build()`` by ``recipe`` (printing a line per epoch; ``callbacks`` go
+    to :func:`bnnbook.training.fit`, and what they add to Keras's logs is kept in the
+    history) and save it. Returns the model and its history."""
     found = load(name, recipe, seed, directory)
     if found is not None:
         print(f"loaded {name} from {artifacts_dir(directory) / name}.h5")
@@ -138,6 +148,6 @@ def load_or_train(
     print(f"no saved {name} for this recipe and seed: training it now")
     set_seed(seed)
     model = build()
-    history = fit(model, recipe, train, validation)
+    history = fit(model, recipe, train, validation, callbacks, name=name)
     save(name, model, history, recipe, seed, directory)
     return model, history

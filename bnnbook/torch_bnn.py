@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from bnnbook.progress import report
+
 if TYPE_CHECKING:
     from bnnbook.training import Recipe
 
@@ -194,6 +196,7 @@ def train(
     seed: int,
     epochs: int | None = None,
     on_epoch_end: Callable[[int, nn.Module], None] | None = None,
+    name: str = "PyTorch",
 ) -> dict[str, list[float]]:
     """Train ``model`` by ``recipe`` as Keras would: Adam (Keras's epsilon), the step
     size scaled by :func:`lr_factor` at every step, shuffled batches (the shuffle
@@ -202,6 +205,7 @@ def train(
     ``epochs`` stops after that many of the recipe's epochs, on the recipe's own
     schedule (as :func:`bnnbook.training.fit`); ``on_epoch_end(epoch, model)`` is
     called after each epoch (1, 2, ...), for example to keep a copy of the weights.
+    Each epoch prints one line headed ``name`` as it ends.
 
     Returns per-epoch ``loss`` and ``accuracy`` (on the training batches, as Keras
     reports them), ``val_loss``, ``val_accuracy``, and ``seconds`` (wall time of the
@@ -243,6 +247,8 @@ def train(
             ("seconds", time.perf_counter() - start),
         ):
             history[key].append(value)
+        last = {key: values[-1] for key, values in history.items()}
+        report(name, epoch, recipe.epochs_to_run(epochs), last, last["seconds"])
         if on_epoch_end is not None:
             on_epoch_end(epoch, model)
     return history

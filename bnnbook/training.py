@@ -8,9 +8,12 @@ are kept by :mod:`bnnbook.artifacts`, keyed by recipe and seed.
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 import tensorflow as tf
+
+from bnnbook.progress import report
 
 LOSS = "sparse_categorical_crossentropy"
 
@@ -70,27 +73,46 @@ COSINE = Recipe(epochs=6, batch_size=64, learning_rate=1e-2, schedule="cosine")
 RECIPES = {"float": LARQ_GUIDE, "binary": COSINE}
 
 
+class EpochLog(tf.keras.callbacks.Callback):
+    """Prints one line per epoch (:func:`bnnbook.progress.epoch_line`) and keeps each
+    epoch's wall time in ``seconds``."""
+
+    def __init__(self, name: str, epochs: int):
+        super().__init__()
+        self.name, self.epochs, self.seconds = name, epochs, []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self.start)
+        report(self.name, epoch + 1, self.epochs, logs, self.seconds[-1])
+
+
 def fit(
     model: tf.keras.Model,
     recipe: Recipe,
     train: Split,
     validation: Split,
     callbacks: list[tf.keras.callbacks.Callback] | None = None,
-    verbose: int = 0,
     epochs: int | None = None,
+    name: str | None = None,
 ) -> dict[str, list[float]]:
     """Compile ``model`` with Adam and train it by ``recipe`` (``callbacks`` go to
     ``model.fit``), on batches reshuffled every epoch (:func:`batches`; the order
-    follows from :func:`bnnbook.repro.set_seed`).
+    follows from :func:`bnnbook.repro.set_seed`). Each epoch prints one line as it
+    ends, headed ``name`` (default: the model's name).
 
     ``epochs`` stops training after that many of the recipe's epochs, on the recipe's
     own learning-rate schedule (the first epoch of a 6-epoch cosine decay, say): the
     same steps, batches and step sizes as the start of a full run.
 
     Returns Keras's history: per-epoch ``loss``, ``accuracy``, ``val_loss`` and
-    ``val_accuracy``.
+    ``val_accuracy`` (and what ``callbacks`` add to Keras's logs), with ``seconds``,
+    each epoch's wall time.
     """
     epochs = recipe.epochs_to_run(epochs)
+    log = EpochLog(name or model.name, epochs)
     steps = recipe.epochs * -(-len(train[0]) // recipe.batch_size)
     model.compile(
         optimizer=tf.keras.optimizers.Adam(recipe.learning_rate_at(steps)),
@@ -102,10 +124,11 @@ def fit(
         batches(*train, recipe.batch_size, shuffle_seed),
         epochs=epochs,
         validation_data=batches(*validation, VALIDATION_BATCH),
-        callbacks=callbacks,
-        verbose=verbose,
+        callbacks=[*(callbacks or []), log],
+        verbose=0,
     )
-    return {key: [float(v) for v in values] for key, values in history.history.items()}
+    found = {key: [float(v) for v in values] for key, values in history.history.items()}
+    return {**found, "seconds": log.seconds}
 
 
 #: Images per batch when a model is evaluated on the validation split during training.

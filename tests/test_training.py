@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -33,10 +34,25 @@ def test_schedules():
         Recipe(schedule="step").learning_rate_at(10)
 
 
-def test_fit_returns_the_history_per_epoch(data):
-    history = fit(binary_model(), TINY, *data)
-    assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
-    assert all(len(values) == TINY.epochs for values in history.values())
+def test_fit_prints_a_line_per_epoch_and_returns_the_history(data, capsys):
+    two = Recipe(epochs=2, batch_size=32)
+    history = fit(binary_model(), two, *data, callbacks=[_Logs()], name="tiny")
+    keys = {"loss", "accuracy", "val_loss", "val_accuracy", "seconds", "extra"}
+    assert set(history) == keys
+    assert all(len(values) == 2 for values in history.values())
+    assert history["extra"] == [1.0, 2.0]  # what a callback adds to the logs is kept
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    for epoch, line in enumerate(lines):
+        seconds = history["seconds"][epoch]
+        assert line.startswith(f"tiny  epoch {epoch + 1}/2  loss ")
+        assert f"validation {history['val_accuracy'][epoch]:.2%}" in line
+        assert line.endswith(f"  {seconds:.1f} s") and seconds > 0
+
+
+class _Logs(tf.keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        logs["extra"] = float(epoch + 1)
 
 
 def test_batches_cover_the_data_reshuffled_each_epoch_by_the_seed():
@@ -115,6 +131,16 @@ def test_artifact_of_another_recipe_or_seed_is_not_used(data, tmp_path):
     assert load("net", Recipe(), seed=7, directory=tmp_path) is None
     assert load("net", TINY, seed=8, directory=tmp_path) is None
     assert load("other", TINY, seed=7, directory=tmp_path) is None
+
+
+def test_record_of_an_older_layout_is_not_used(data, tmp_path):
+    """Records written before the history kept each epoch's seconds have no
+    ``format``: they count as missing, so the model is trained again."""
+    save("net", binary_model(), {"loss": [1.0]}, TINY, seed=7, directory=tmp_path)
+    record = tmp_path / "net.json"
+    old = {k: v for k, v in json.loads(record.read_text()).items() if k != "format"}
+    record.write_text(json.dumps(old))
+    assert load("net", TINY, seed=7, directory=tmp_path) is None
 
 
 def test_load_or_train_trains_once_then_loads(data, tmp_path, capsys):
