@@ -85,10 +85,19 @@ def save_h5(model: tf.keras.Model, path: str | os.PathLike) -> None:
 
 
 def load(
-    name: str, recipe: Recipe, seed: int, directory: str | os.PathLike | None = None
+    name: str,
+    recipe: Recipe,
+    seed: int,
+    directory: str | os.PathLike | None = None,
+    build: Callable[[], tf.keras.Model] | None = None,
 ) -> tuple[tf.keras.Model, dict] | None:
     """The saved model ``name`` (compiled for ``evaluate``) and its history, or ``None``
     if there is none trained with this recipe and seed.
+
+    With ``build``, the saved weights go into ``build()``'s model, so a model saved by
+    one tf-keras version loads in another (a layer's config can gain keys an older
+    version refuses: tf-keras 2.20 cannot read the ``optional`` of 2.21's input layer);
+    without it, Keras rebuilds the model from its saved config.
 
     An unreadable artifact (a truncated model, a corrupt record, a record without its
     model) counts as missing: one printed line names it and says it will be replaced."""
@@ -113,8 +122,12 @@ def load(
     if not matches:
         return None
     try:
-        model = tf.keras.models.load_model(model_path, compile=False)
-    except (OSError, ValueError) as error:
+        if build is None:
+            model = tf.keras.models.load_model(model_path, compile=False)
+        else:
+            model = build()
+            model.load_weights(model_path)
+    except (OSError, ValueError, TypeError) as error:
         _unreadable(model_path, f"{type(error).__name__}: {error}")
         return None
     model.compile(loss=LOSS, metrics=["accuracy"])  # ready for evaluate()
@@ -141,7 +154,7 @@ def load_or_train(
     seed, train ``build()`` by ``recipe`` (printing a line per epoch; ``callbacks`` go
     to :func:`bnnbook.training.fit`, and what they add to Keras's logs is kept in the
     history) and save it. Returns the model and its history."""
-    found = load(name, recipe, seed, directory)
+    found = load(name, recipe, seed, directory, build)
     if found is not None:
         print(f"loaded {name} from {artifacts_dir(directory) / name}.h5")
         return found

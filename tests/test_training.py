@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import warnings
 
+import h5py
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -131,6 +132,26 @@ def test_artifact_of_another_recipe_or_seed_is_not_used(data, tmp_path):
     assert load("net", Recipe(), seed=7, directory=tmp_path) is None
     assert load("net", TINY, seed=8, directory=tmp_path) is None
     assert load("other", TINY, seed=7, directory=tmp_path) is None
+
+
+def test_weights_load_into_the_built_model_when_keras_cannot_read_the_config(
+    data, tmp_path, capsys
+):
+    """A config key this tf-keras does not know (as 2.20 meets 2.21's ``optional``)
+    makes Keras refuse the whole file; the weights still load into ``build()``."""
+    model = binary_model()
+    save("net", model, {"loss": [1.0]}, TINY, seed=7, directory=tmp_path)
+    with h5py.File(tmp_path / "net.h5", "r+") as f:
+        config = json.loads(f.attrs["model_config"])
+        config["config"]["layers"][0]["config"]["from_a_newer_keras"] = True
+        f.attrs["model_config"] = json.dumps(config)
+    assert load("net", TINY, seed=7, directory=tmp_path) is None
+    assert "Unrecognized keyword arguments" in capsys.readouterr().out
+    loaded, _ = load("net", TINY, seed=7, directory=tmp_path, build=binary_model)
+    x = data[1][0]
+    np.testing.assert_array_equal(
+        loaded.predict(x, verbose=0), model.predict(x, verbose=0)
+    )
 
 
 def test_record_of_an_older_layout_is_not_used(data, tmp_path):
