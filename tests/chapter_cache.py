@@ -8,8 +8,8 @@ page). ``jupyter-book build`` (``execute_notebooks: cache``) then finds every ch
 cached and only renders it: ``tests/test_book.py`` builds the book so and checks that
 the build executed nothing.
 
-The plugin also runs the book's tests in that order (unit tests, chapters, the build,
-the browser). Before the first chapter it measures this machine's training rate in a
+The plugin also runs the book's tests in that order (unit tests, chapters, the Colab-like
+test, the build, the browser). Before the first chapter it measures this machine's training rate in a
 fresh process (``python -m bnnbook.probe``), and it ends the run with each chapter's
 execution time here, scaled to the reference machine the budgets are stated for, and
 against its budget. That is a report, not a test: nothing fails on time.
@@ -39,8 +39,9 @@ BUDGETS = {
     "01": 30, "02": 180, "03": 300, "04": 300, "05": 300, "06": 720, "07": 480, "08": 300
 }
 
-#: Test files that need the chapters executed first (the build), or the built book.
-LAST = ("test_book.py", "test_browser.py")
+#: Test files that need the chapters executed first (their models, the build), or the
+#: built book.
+LAST = ("test_colab.py", "test_book.py", "test_browser.py")
 
 #: The build log that ``tests/test_book.py`` writes, summarised at the end of the run.
 BUILD_LOG = Path("_build") / "build.log"

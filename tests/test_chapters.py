@@ -77,7 +77,20 @@ def test_first_code_cell_is_the_guarded_colab_setup(path):
     code = next(_source(c) for c in _cells(path) if c["cell_type"] == "code")
     assert 'if "google.colab" in sys.modules:' in code
     assert f'"bnnbook @ git+https://github.com/{REPOSITORY}@{BRANCH}"' in code
-    assert "install_stack()" in code
+    assert "--no-deps" in code, "install_stack chooses the dependencies per runtime"
+
+
+#: Code that runs Larq Compute Engine, directly or through the helper package.
+USES_LCE = re.compile(r"larq_compute_engine|to_lce|lce_predict|\"lce\"|deployment\.")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_setup_cell_says_whether_the_chapter_needs_lce(path):
+    """A chapter that runs LCE stops at once on a Colab runtime without it; the others
+    install Larq alone there and run."""
+    code = [_source(c) for c in _cells(path) if c["cell_type"] == "code"]
+    uses_lce = any(USES_LCE.search(cell) for cell in code[1:])
+    assert f"install_stack(needs_lce={uses_lce}" in code[0]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
