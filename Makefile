@@ -1,9 +1,10 @@
 # Two commands do all set-up on a fresh machine:
 #   make book   builds the book, executing every chapter it has not cached -> _build/html
 #   make test   runs the whole test suite in one pytest command: helper tests, every
-#               chapter under nbval (each executed once), the book built from those
-#               executions (rendered, not re-executed) -> _build/html, the rendered book
-#               in headless Chromium, and a Colab-like environment
+#               chapter under nbval (each executed once), a Colab-like environment on
+#               the models they trained, the book built from those executions
+#               (rendered, not re-executed) -> _build/html, and the rendered book in
+#               headless Chromium
 # Both create .venv and install requirements.txt into it first.
 #
 # MNIST_DIR: a folder with the four MNIST IDX files. Default: ../shared/data/mnist when

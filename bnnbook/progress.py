@@ -29,7 +29,9 @@ def epoch_line(
     )
 
 
-def report(*args, **kwargs) -> None:
+def report(
+    name: str, epoch: int, epochs: int, logs: dict[str, float], seconds: float
+) -> None:
     """Print :func:`epoch_line` now (flushed: Jupyter shows it before training
     ends)."""
-    print(epoch_line(*args, **kwargs), flush=True)
+    print(epoch_line(name, epoch, epochs, logs, seconds), flush=True)
