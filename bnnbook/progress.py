@@ -16,16 +16,19 @@ def epoch_line(
 ) -> str:
     """``name``'s epoch ``epoch`` of ``epochs`` in one line: training loss and
     accuracy (``logs["loss"]``, ``logs["accuracy"]``), validation accuracy
-    (``logs["val_accuracy"]``) and the epoch's wall time in ``seconds``.
+    (``logs["val_accuracy"]``, left out when training has no validation split) and
+    the epoch's wall time in ``seconds``.
 
     >>> epoch_line("float", 2, 6, {"loss": 0.05, "accuracy": 0.98,
     ...                            "val_accuracy": 0.99}, 21.04)
     'float  epoch 2/6  loss 0.0500  accuracy 98.00%  validation 99.00%  21.0 s'
     """
+    validation = logs.get("val_accuracy")
     return (
         f"{name}  epoch {epoch}/{epochs}  loss {logs['loss']:.4f}  "
-        f"accuracy {logs['accuracy']:.2%}  validation {logs['val_accuracy']:.2%}  "
-        f"{seconds:.1f} s"
+        f"accuracy {logs['accuracy']:.2%}  "
+        + ("" if validation is None else f"validation {validation:.2%}  ")
+        + f"{seconds:.1f} s"
     )
 
 
