@@ -88,16 +88,16 @@ def load(
     name: str,
     recipe: Recipe,
     seed: int,
+    build: Callable[[], tf.keras.Model],
     directory: str | os.PathLike | None = None,
-    build: Callable[[], tf.keras.Model] | None = None,
 ) -> tuple[tf.keras.Model, dict] | None:
     """The saved model ``name`` (compiled for ``evaluate``) and its history, or ``None``
     if there is none trained with this recipe and seed.
 
-    With ``build``, the saved weights go into ``build()``'s model, so a model saved by
-    one tf-keras version loads in another (a layer's config can gain keys an older
-    version refuses: tf-keras 2.20 cannot read the ``optional`` of 2.21's input layer);
-    without it, Keras rebuilds the model from its saved config.
+    The saved weights go into ``build()``'s model rather than a model Keras rebuilds
+    from the saved config, so a model saved by one tf-keras version loads in another (a
+    layer's config can gain keys an older version refuses: tf-keras 2.20 cannot read
+    the ``optional`` of 2.21's input layer).
 
     An unreadable artifact (a truncated model, a corrupt record, a record without its
     model) counts as missing: one printed line names it and says it will be replaced."""
@@ -122,12 +122,9 @@ def load(
     if not matches:
         return None
     try:
-        if build is None:
-            model = tf.keras.models.load_model(model_path, compile=False)
-        else:
-            model = build()
-            model.load_weights(model_path)
-    except (OSError, ValueError, TypeError) as error:
+        model = build()
+        model.load_weights(model_path)
+    except (OSError, ValueError) as error:
         _unreadable(model_path, f"{type(error).__name__}: {error}")
         return None
     model.compile(loss=LOSS, metrics=["accuracy"])  # ready for evaluate()
@@ -154,7 +151,7 @@ def load_or_train(
     seed, train ``build()`` by ``recipe`` (printing a line per epoch; ``callbacks`` go
     to :func:`bnnbook.training.fit`, and what they add to Keras's logs is kept in the
     history) and save it. Returns the model and its history."""
-    found = load(name, recipe, seed, directory, build)
+    found = load(name, recipe, seed, build, directory)
     if found is not None:
         print(f"loaded {name} from {artifacts_dir(directory) / name}.h5")
         return found

@@ -107,7 +107,7 @@ def test_save_then_load_gives_the_same_model(data, tmp_path):
     model = binary_model()
     history = fit(model, TINY, *data)
     save("net", model, history, TINY, seed=7, directory=tmp_path)
-    loaded, loaded_history = load("net", TINY, seed=7, directory=tmp_path)
+    loaded, loaded_history = load("net", TINY, 7, binary_model, directory=tmp_path)
     x = data[1][0]
     np.testing.assert_array_equal(
         loaded.predict(x, verbose=0), model.predict(x, verbose=0)
@@ -129,13 +129,13 @@ def test_saving_hdf5_shows_no_legacy_notice(tmp_path):
 def test_artifact_of_another_recipe_or_seed_is_not_used(data, tmp_path):
     model = binary_model()
     save("net", model, {"loss": [1.0]}, TINY, seed=7, directory=tmp_path)
-    assert load("net", Recipe(), seed=7, directory=tmp_path) is None
-    assert load("net", TINY, seed=8, directory=tmp_path) is None
-    assert load("other", TINY, seed=7, directory=tmp_path) is None
+    assert load("net", Recipe(), 7, binary_model, directory=tmp_path) is None
+    assert load("net", TINY, 8, binary_model, directory=tmp_path) is None
+    assert load("other", TINY, 7, binary_model, directory=tmp_path) is None
 
 
 def test_weights_load_into_the_built_model_when_keras_cannot_read_the_config(
-    data, tmp_path, capsys
+    data, tmp_path
 ):
     """A config key this tf-keras does not know (as 2.20 meets 2.21's ``optional``)
     makes Keras refuse the whole file; the weights still load into ``build()``."""
@@ -145,13 +145,19 @@ def test_weights_load_into_the_built_model_when_keras_cannot_read_the_config(
         config = json.loads(f.attrs["model_config"])
         config["config"]["layers"][0]["config"]["from_a_newer_keras"] = True
         f.attrs["model_config"] = json.dumps(config)
-    assert load("net", TINY, seed=7, directory=tmp_path) is None
-    assert "Unrecognized keyword arguments" in capsys.readouterr().out
-    loaded, _ = load("net", TINY, seed=7, directory=tmp_path, build=binary_model)
+    with pytest.raises(TypeError, match="Unrecognized keyword arguments"):
+        tf.keras.models.load_model(tmp_path / "net.h5", compile=False)
+    loaded, _ = load("net", TINY, 7, binary_model, directory=tmp_path)
     x = data[1][0]
     np.testing.assert_array_equal(
         loaded.predict(x, verbose=0), model.predict(x, verbose=0)
     )
+
+
+def test_weights_of_another_architecture_count_as_unreadable(tmp_path, capsys):
+    save("net", binary_model(), {"loss": [1.0]}, TINY, seed=7, directory=tmp_path)
+    assert load("net", TINY, 7, lambda: binary_model(2), directory=tmp_path) is None
+    assert "it will be retrained and replaced" in capsys.readouterr().out
 
 
 def test_record_of_an_older_layout_is_not_used(data, tmp_path):
@@ -161,7 +167,7 @@ def test_record_of_an_older_layout_is_not_used(data, tmp_path):
     record = tmp_path / "net.json"
     old = {k: v for k, v in json.loads(record.read_text()).items() if k != "format"}
     record.write_text(json.dumps(old))
-    assert load("net", TINY, seed=7, directory=tmp_path) is None
+    assert load("net", TINY, 7, binary_model, directory=tmp_path) is None
 
 
 def test_load_or_train_trains_once_then_loads(data, tmp_path, capsys):
@@ -188,11 +194,11 @@ def saved(tmp_path):
 def _retrained(folder, data, capsys) -> str:
     """Check that ``net`` in ``folder`` reads as missing, then that load_or_train
     replaces it with a readable artifact; return what was printed first."""
-    assert load("net", TINY, seed=7, directory=folder) is None
+    assert load("net", TINY, 7, binary_model, directory=folder) is None
     printed = capsys.readouterr().out
     load_or_train("net", binary_model, TINY, *data, seed=7, directory=folder)
     assert "training it now" in capsys.readouterr().out
-    assert load("net", TINY, seed=7, directory=folder) is not None
+    assert load("net", TINY, 7, binary_model, directory=folder) is not None
     return printed
 
 
@@ -237,4 +243,4 @@ def test_interrupted_save_leaves_no_record_that_claims_a_model(saved, monkeypatc
         save("net", model, {"loss": [0.5]}, TINY, seed=7, directory=saved)
     assert not (saved / "net.json").exists()
     assert (saved / "net.h5").read_bytes() == before
-    assert load("net", TINY, seed=7, directory=saved) is None
+    assert load("net", TINY, 7, binary_model, directory=saved) is None
