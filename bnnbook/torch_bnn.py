@@ -248,7 +248,7 @@ def train(
         ):
             history[key].append(value)
         last = {key: values[-1] for key, values in history.items()}
-        report(name, epoch, recipe.epochs_to_run(epochs), last, last["seconds"])
+        report(name, epoch, recipe.epochs, last, last["seconds"])  # of the whole recipe
         if on_epoch_end is not None:
             on_epoch_end(epoch, model)
     return history

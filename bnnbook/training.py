@@ -101,7 +101,8 @@ def fit(
     """Compile ``model`` with Adam and train it by ``recipe`` (``callbacks`` go to
     ``model.fit``), on batches reshuffled every epoch (:func:`batches`; the order
     follows from :func:`bnnbook.repro.set_seed`). Each epoch prints one line as it
-    ends, headed ``name`` (default: the model's name).
+    ends, headed ``name`` (default: the model's name), counting in the recipe's
+    epochs (``epoch 1/6`` when ``epochs=1`` stops a 6-epoch recipe early).
 
     ``epochs`` stops training after that many of the recipe's epochs, on the recipe's
     own learning-rate schedule (the first epoch of a 6-epoch cosine decay, say): the
@@ -112,7 +113,7 @@ def fit(
     each epoch's wall time.
     """
     epochs = recipe.epochs_to_run(epochs)
-    log = EpochLog(name or model.name, epochs)
+    log = EpochLog(name or model.name, recipe.epochs)
     steps = recipe.epochs * -(-len(train[0]) // recipe.batch_size)
     model.compile(
         optimizer=tf.keras.optimizers.Adam(recipe.learning_rate_at(steps)),

@@ -70,7 +70,7 @@ def test_batches_cover_the_data_reshuffled_each_epoch_by_the_seed():
     assert np.array_equal(ordered, x)
 
 
-def test_stopping_early_runs_the_first_epochs_of_the_recipes_schedule(data):
+def test_stopping_early_runs_the_first_epochs_of_the_recipes_schedule(data, capsys):
     """``epochs=1`` of a 3-epoch recipe is the first epoch of the full run (stopped by a
     callback here), not a 1-epoch recipe, whose cosine decays three times faster."""
     recipe = Recipe(epochs=3, batch_size=32, learning_rate=1e-2, schedule="cosine")
@@ -90,6 +90,8 @@ def test_stopping_early_runs_the_first_epochs_of_the_recipes_schedule(data):
     assert all(np.array_equal(a, b) for a, b in same)
     other = zip(weights["epochs=1"], weights["1-epoch recipe"])
     assert not all(np.array_equal(a, b) for a, b in other)
+    printed = capsys.readouterr().out
+    assert "epoch 1/3" in printed and "epoch 2/3" not in printed  # of the recipe's 3
 
 
 class _StopAfterFirstEpoch(tf.keras.callbacks.Callback):
