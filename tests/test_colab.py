@@ -101,6 +101,8 @@ DRIVER = textwrap.dedent("""
 """)
 
 TRAINING_STEPS = textwrap.dedent("""
+    from bnnbook import colab
+    colab.install_stack(needs_lce=False)  # as chapters 1-3 do: Larq with numpy 2 kept
     import bnnbook, numpy as np
     from bnnbook.models import binary_model
     from bnnbook.training import Recipe, fit
@@ -247,7 +249,10 @@ def runtime(tmp_path_factory, mnist_dir):
         **{colab.PYTHON_ENV_VAR: "3.13"},
     )
     # pip builds a local project in its own folder: give it a copy, not this checkout.
-    source = root / "bnnbook-source"
+    # No hyphen in the folder's name: pip 23 (this venv's) takes a name such as
+    # "bnnbook-source" for "project-version" and caches the wheel it builds under the
+    # folder's URL, so a later run at the same temporary path installed a stale helper.
+    source = root / "bnnbook_source"
     source.mkdir()
     for name in ("bnnbook", "pyproject.toml", "README.md"):
         copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
@@ -264,15 +269,31 @@ def run_chapters(runtime, paths: list[Path], **env) -> dict[str, list[dict]]:
         cwd=ROOT / "book", timeout=2400,
     )  # fmt: skip
     assert driver.returncode == 0, driver.stderr[-3000:]
+    assert_installed_helper_is_this_checkout(runtime)
     return json.loads(driver.stdout.strip().splitlines()[-1])
+
+
+def assert_installed_helper_is_this_checkout(runtime) -> None:
+    """The helper the setup cells installed has this checkout's code, file by file."""
+    python, env, source = runtime
+    where = subprocess.run(
+        [str(python), "-c", "import bnnbook; print(bnnbook.__path__[0])"],
+        capture_output=True, text=True, env=env, cwd=source.parent, check=True,
+    ).stdout.strip()  # fmt: skip
+    for path in (ROOT / "bnnbook").glob("*.py"):
+        installed = Path(where) / path.name
+        assert installed.read_bytes() == path.read_bytes(), (
+            f"{installed} differs from this checkout's {path.name}: a cached wheel?"
+        )
 
 
 def run_python(runtime, code: str) -> str:
     """What ``code`` prints, run by the runtime's Python; it must succeed."""
     python, env, _ = runtime
     done = subprocess.run(
-        [str(python), "-c", code], capture_output=True, text=True, env=env, timeout=600
-    )
+        [str(python), "-c", code], capture_output=True, text=True, env=env, timeout=600,
+        cwd=ROOT,  # the helper of this checkout
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 
