@@ -47,9 +47,11 @@ def save(
     recipe: Recipe,
     seed: int,
     directory: str | os.PathLike | None = None,
+    key: dict | None = None,
 ) -> Path:
     """Save ``model`` as ``<name>.h5`` (HDF5, without optimizer state) and its history,
-    recipe, seed and library versions as ``<name>.json``. Returns the model's path.
+    recipe, seed, ``key`` and library versions as ``<name>.json``. Returns the model's
+    path.
 
     Atomic: any old record goes first, each file is written under a temporary name and
     renamed, and the record comes last, so an interrupted save never leaves a record
@@ -60,6 +62,7 @@ def save(
         "format": RECORD_FORMAT,
         "recipe": dataclasses.asdict(recipe),
         "seed": seed,
+        "key": key,
         "history": history,
         "versions": versions(),
     }
@@ -90,9 +93,11 @@ def load(
     seed: int,
     build: Callable[[], tf.keras.Model],
     directory: str | os.PathLike | None = None,
+    key: dict | None = None,
 ) -> tuple[tf.keras.Model, dict] | None:
     """The saved model ``name`` (compiled for ``evaluate``) and its history, or ``None``
-    if there is none trained with this recipe and seed.
+    if there is none trained with this recipe, seed and ``key`` (anything else the
+    model depends on, such as :meth:`bnnbook.advice.Change.key`).
 
     The saved weights go into ``build()``'s model rather than a model Keras rebuilds
     from the saved config, so a model saved by one tf-keras version loads in another (a
@@ -114,6 +119,7 @@ def load(
             record.get("format") == RECORD_FORMAT
             and record["recipe"] == dataclasses.asdict(recipe)
             and record["seed"] == seed
+            and record.get("key") == key
         )
         history = record["history"]
     except (ValueError, KeyError, TypeError) as error:
@@ -146,12 +152,14 @@ def load_or_train(
     seed: int = SEED,
     directory: str | os.PathLike | None = None,
     callbacks: list[tf.keras.callbacks.Callback] | None = None,
+    key: dict | None = None,
 ) -> tuple[tf.keras.Model, dict]:
-    """Load artifact ``name`` if it was trained with ``recipe`` and ``seed``; otherwise
-    seed, train ``build()`` by ``recipe`` (printing a line per epoch; ``callbacks`` go
-    to :func:`bnnbook.training.fit`, and what they add to Keras's logs is kept in the
-    history) and save it. Returns the model and its history."""
-    found = load(name, recipe, seed, build, directory)
+    """Load artifact ``name`` if it was trained with ``recipe``, ``seed`` and ``key``;
+    otherwise seed, train ``build()`` by ``recipe`` (printing a line per epoch;
+    ``callbacks`` go to :func:`bnnbook.training.fit`, and what they add to Keras's logs
+    is kept in the history) and save it. Returns the model, compiled for ``evaluate``
+    on bare labels, and its history."""
+    found = load(name, recipe, seed, build, directory, key)
     if found is not None:
         print(f"loaded {name} from {artifacts_dir(directory) / name}.h5")
         return found
@@ -159,5 +167,6 @@ def load_or_train(
     set_seed(seed)
     model = build()
     history = fit(model, recipe, train, validation, callbacks, name=name)
-    save(name, model, history, recipe, seed, directory)
+    save(name, model, history, recipe, seed, directory, key)
+    model.compile(loss=LOSS, metrics=["accuracy"])  # as loaded: for evaluate()
     return model, history

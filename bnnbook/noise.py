@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import statistics
+from collections.abc import Sequence
 
 #: How many standard errors a difference must exceed to count as measured.
 THRESHOLD = 2.0
@@ -60,9 +62,31 @@ class Difference:
 def difference(first: float, second: float, n: int) -> Difference:
     """Compare two accuracies (fractions), each measured on the same ``n`` images."""
     error = math.hypot(standard_error(first, n), standard_error(second, n)) * 100
-    points = (first - second) * 100
+    return _judged((first - second) * 100, error)
+
+
+def _judged(points: float, error: float) -> Difference:
+    """A difference of ``points`` with standard ``error`` (both in points), judged."""
     if abs(points) <= THRESHOLD * error:
-        verdict = NO_DIFFERENCE
-    else:
-        verdict = "higher" if points > 0 else "lower"
-    return Difference(points, error, verdict)
+        return Difference(points, error, NO_DIFFERENCE)
+    return Difference(points, error, "higher" if points > 0 else "lower")
+
+
+def against_runs(accuracy: float, runs: Sequence[float], n: int) -> Difference:
+    """One run's ``accuracy`` against the mean of ``runs``: a baseline trained with
+    other seeds, all scored on the same ``n`` test images.
+
+    Two sources of chance enter the standard error: training (the baseline's sample
+    standard deviation over seeds, which a single run of the change has too, times
+    :math:`\\sqrt{1 + 1/k}` for ``k`` runs, the mean's own error included) and the
+    test set (:func:`difference` of the accuracy and the mean).
+
+    Raises:
+        ValueError: fewer than two runs (no spread to measure).
+    """
+    if len(runs) < 2:
+        raise ValueError(f"{len(runs)} baseline run(s): a spread needs at least 2")
+    mean = statistics.fmean(runs)
+    seeds = statistics.stdev(runs) * math.sqrt(1 + 1 / len(runs)) * 100
+    test = difference(accuracy, mean, n).standard_error
+    return _judged((accuracy - mean) * 100, math.hypot(seeds, test))

@@ -214,6 +214,11 @@ def train(
     x, y = to_tensor(train_split[0]), torch.from_numpy(train_split[1].astype(np.int64))
     total = recipe.epochs * math.ceil(len(x) / recipe.batch_size)
     lr_factor(recipe.schedule, 0, total)  # an unknown schedule fails before training
+    if (recipe.optimizer, recipe.distillation) != ("adam", 0.0):
+        raise ValueError(
+            f"{recipe}: the PyTorch twin trains with Adam on labels alone; use "
+            "optimizer='adam' and distillation=0, or Keras (bnnbook.training.fit)"
+        )
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(trainable, lr=recipe.learning_rate, eps=ADAM_EPSILON)
     schedule = torch.optim.lr_scheduler.LambdaLR(

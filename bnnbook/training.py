@@ -10,9 +10,11 @@ from __future__ import annotations
 import dataclasses
 import time
 
+import larq as lq
 import numpy as np
 import tensorflow as tf
 
+from bnnbook import distill
 from bnnbook.progress import report
 
 LOSS = "sparse_categorical_crossentropy"
@@ -30,12 +32,22 @@ class Recipe:
         learning_rate: Adam's (initial) step size.
         schedule: ``"constant"``, or ``"cosine"`` for a cosine decay from
             ``learning_rate`` to 0 over all steps of training.
+        optimizer: ``"adam"``, or ``"bop"``: Larq's Bop flips the binary kernels'
+            signs, and Adam (``learning_rate``, ``schedule``) trains the rest.
+        distillation: weight of a teacher's softened outputs in the loss, from 0
+            (labels alone) to 1 (:func:`bnnbook.distill.loss`); above 0, training
+            targets are :func:`bnnbook.distill.targets`.
+        temperature: how much the teacher's and the model's outputs are softened
+            when distilling.
     """
 
     epochs: int = 6
     batch_size: int = 64
     learning_rate: float = 1e-3
     schedule: str = "constant"
+    optimizer: str = "adam"
+    distillation: float = 0.0
+    temperature: float = 1.0
 
     def learning_rate_at(
         self, steps: int
@@ -48,6 +60,18 @@ class Recipe:
         raise ValueError(
             f"unknown schedule {self.schedule!r}: use 'constant' or 'cosine'"
         )
+
+    def optimizer_for(self, steps: int) -> tf.keras.optimizers.Optimizer:
+        """This recipe's optimizer for ``steps`` steps in all."""
+        rate = self.learning_rate_at(steps)
+        if self.optimizer == "adam":
+            return tf.keras.optimizers.Adam(rate)
+        if self.optimizer == "bop":  # Larq's CaseOptimizer takes legacy optimizers
+            return lq.optimizers.CaseOptimizer(
+                (lq.optimizers.Bop.is_binary_variable, lq.optimizers.Bop()),
+                default_optimizer=tf.keras.optimizers.legacy.Adam(rate),
+            )
+        raise ValueError(f"unknown optimizer {self.optimizer!r}: use 'adam' or 'bop'")
 
     def epochs_to_run(self, epochs: int | None = None) -> int:
         """``epochs`` (default: all of this recipe's), checked to be 1 to
@@ -98,7 +122,8 @@ def fit(
     epochs: int | None = None,
     name: str | None = None,
 ) -> dict[str, list[float]]:
-    """Compile ``model`` with Adam and train it by ``recipe`` (``callbacks`` go to
+    """Compile ``model`` with the recipe's optimizer and loss (labels, or labels and a
+    teacher's outputs when it distills) and train it by ``recipe`` (``callbacks`` go to
     ``model.fit``), on batches reshuffled every epoch (:func:`batches`; the order
     follows from :func:`bnnbook.repro.set_seed`). Each epoch prints one line as it
     ends, headed ``name`` (default: the model's name), counting in the recipe's
@@ -115,11 +140,12 @@ def fit(
     epochs = recipe.epochs_to_run(epochs)
     log = EpochLog(name or model.name, recipe.epochs)
     steps = recipe.epochs * -(-len(train[0]) // recipe.batch_size)
-    model.compile(
-        optimizer=tf.keras.optimizers.Adam(recipe.learning_rate_at(steps)),
-        loss=LOSS,
-        metrics=["accuracy"],
-    )
+    loss, accuracy = LOSS, "accuracy"
+    if recipe.distillation:
+        distill.check_targets(train[1], validation[1])
+        loss = distill.loss(recipe.distillation, recipe.temperature)
+        accuracy = distill.accuracy
+    model.compile(optimizer=recipe.optimizer_for(steps), loss=loss, metrics=[accuracy])
     shuffle_seed = int(np.random.randint(2**31 - 1))  # set_seed seeds NumPy too
     history = model.fit(
         batches(*train, recipe.batch_size, shuffle_seed),

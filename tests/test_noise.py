@@ -35,3 +35,19 @@ def test_a_difference_counts_only_beyond_two_standard_errors(first, second, verd
     )
     assert found.standard_error == pytest.approx(expected * 100)
     assert str(found).endswith(f": {verdict}")
+
+
+def test_a_run_against_seeds_counts_both_sources_of_chance():
+    runs = [0.983, 0.985, 0.984]
+    inside = noise.against_runs(0.986, runs, 10_000)
+    assert inside.verdict == noise.NO_DIFFERENCE
+    seeds = 0.1 * (1 + 1 / 3) ** 0.5  # stdev 0.1 points
+    test = noise.difference(0.986, 0.984, 10_000).standard_error
+    assert inside.standard_error == pytest.approx((seeds**2 + test**2) ** 0.5)
+    assert noise.against_runs(0.993, runs, 10_000).verdict == "higher"
+    assert noise.against_runs(0.10, runs, 10_000).verdict == "lower"
+
+
+def test_a_single_baseline_run_has_no_spread():
+    with pytest.raises(ValueError, match="a spread needs at least 2"):
+        noise.against_runs(0.98, [0.98], 10_000)

@@ -197,3 +197,10 @@ def test_unknown_schedule_fails_before_training():
             _toy_data(8, 1),
             seed=0,
         )
+
+
+@pytest.mark.parametrize("change", [{"optimizer": "bop"}, {"distillation": 0.5}])
+def test_recipes_only_keras_trains_by_are_refused(change):
+    recipe = Recipe(epochs=1, batch_size=32, **change)
+    with pytest.raises(ValueError, match="trains with Adam on labels alone"):
+        torch_bnn.train(torch_bnn.binary_cnn(), recipe, *[_toy_data(32, 0)] * 2, seed=0)

@@ -6,6 +6,7 @@ import json
 import warnings
 
 import h5py
+import larq as lq
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -134,6 +135,35 @@ def test_artifact_of_another_recipe_or_seed_is_not_used(data, tmp_path):
     assert load("net", Recipe(), 7, binary_model, directory=tmp_path) is None
     assert load("net", TINY, 8, binary_model, directory=tmp_path) is None
     assert load("other", TINY, 7, binary_model, directory=tmp_path) is None
+
+
+def test_artifact_with_another_key_is_not_used(tmp_path):
+    save("net", binary_model(), {"loss": [1.0]}, TINY, 7, tmp_path, key={"width": 1})
+    assert load("net", TINY, 7, binary_model, tmp_path, key={"width": 1}) is not None
+    assert load("net", TINY, 7, binary_model, tmp_path, key={"width": 2}) is None
+    assert load("net", TINY, 7, binary_model, tmp_path) is None
+
+
+def test_bop_flips_binary_kernels_and_adam_trains_the_rest(data):
+    model = binary_model()
+    fit(model, Recipe(epochs=1, batch_size=32, optimizer="bop"), *data)
+    assert [type(o).__name__ for o in model.optimizer.optimizers] == ["Bop", "Adam"]
+    kernels = [v for v in model.trainable_variables if "kernel" in v.name]
+    assert all(lq.optimizers.Bop.is_binary_variable(v) for v in kernels)
+    assert all(np.isin(v.numpy(), [-1.0, 1.0]).all() for v in kernels)  # Bop's flips
+    betas = [v for v in model.trainable_variables if "beta" in v.name]
+    assert not any(np.isin(v.numpy(), [-1.0, 1.0]).all() for v in betas)  # Adam's
+
+
+def test_unknown_optimizer_is_refused_before_training():
+    with pytest.raises(ValueError, match="unknown optimizer 'sgd': use 'adam' or 'bop'"):
+        Recipe(optimizer="sgd").optimizer_for(10)
+
+
+def test_distilling_recipe_needs_packed_targets(data):
+    recipe = Recipe(epochs=1, batch_size=32, distillation=0.5, temperature=2.0)
+    with pytest.raises(ValueError, match=r"needs targets of shape \(n, 1 \+ classes\)"):
+        fit(binary_model(), recipe, *data)
 
 
 def test_weights_load_into_the_built_model_when_keras_cannot_read_the_config(
