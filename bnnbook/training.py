@@ -49,6 +49,17 @@ class Recipe:
     distillation: float = 0.0
     temperature: float = 1.0
 
+    def __str__(self) -> str:
+        """The fields, leaving out the optimizer and distillation knobs where they are
+        at their defaults, so that a printed recipe fits a line of the book."""
+        knobs = ("optimizer", "distillation", "temperature")
+        shown = [
+            f"{field.name}={getattr(self, field.name)!r}"
+            for field in dataclasses.fields(self)
+            if field.name not in knobs or getattr(self, field.name) != field.default
+        ]
+        return f"Recipe({', '.join(shown)})"
+
     def learning_rate_at(
         self, steps: int
     ) -> tf.keras.optimizers.schedules.LearningRateSchedule | float:

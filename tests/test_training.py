@@ -155,6 +155,15 @@ def test_bop_flips_binary_kernels_and_adam_trains_the_rest(data):
     assert not any(np.isin(v.numpy(), [-1.0, 1.0]).all() for v in betas)  # Adam's
 
 
+def test_a_printed_recipe_shows_the_knobs_only_where_they_are_set():
+    assert str(Recipe()) == (
+        "Recipe(epochs=6, batch_size=64, learning_rate=0.001, schedule='constant')"
+    )
+    assert str(Recipe(optimizer="bop", temperature=2.0)).endswith(
+        "schedule='constant', optimizer='bop', temperature=2.0)"
+    )
+
+
 def test_unknown_optimizer_is_refused_before_training():
     with pytest.raises(ValueError, match="unknown optimizer 'sgd': use 'adam' or 'bop'"):
         Recipe(optimizer="sgd").optimizer_for(10)
