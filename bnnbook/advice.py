@@ -58,13 +58,15 @@ class Change:
         weights); with ``from_float``, ``float_weights`` (the float twin's
         ``get_weights()``, at width 1) are its initial weights."""
         base = binary_model(self.width)
+        weighted = (lq.layers.QuantConv2D, lq.layers.QuantDense)
+        last = [layer for layer in base.layers if isinstance(layer, weighted)][-1]
         layers, weight_layer = [], -1
         for layer in base.layers:
             config = layer.get_config()
             kind = type(layer)
-            if kind in (lq.layers.QuantConv2D, lq.layers.QuantDense):
+            if kind in weighted:
                 weight_layer += 1
-                if self.real_last_layer and layer is base.layers[-3]:
+                if self.real_last_layer and layer is last:
                     config.update(input_quantizer=None, kernel_quantizer=None,
                                   kernel_constraint=None)  # fmt: skip
             elif kind is tf.keras.layers.BatchNormalization:

@@ -61,11 +61,12 @@ def test_accuracy_reads_the_packed_labels():
     np.testing.assert_array_equal(distill.accuracy(packed, predicted), [1.0, 0.0])
 
 
-def test_a_distilling_fit_logs_accuracy_and_loads_like_any_model():
+def test_a_distilling_fit_logs_the_accuracy_of_its_predictions():
     x = RNG.uniform(-1, 1, (64, 28, 28, 1)).astype(np.float32)
     y = RNG.integers(0, 10, 64)
     packed = distill.targets(y, probabilities(64))
     recipe = Recipe(epochs=1, batch_size=32, distillation=0.5, temperature=2.0)
-    history = fit(binary_model(), recipe, (x, packed), (x[:32], packed[:32]))
-    assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
-    assert 0 <= history["val_accuracy"][0] <= 1
+    model = binary_model()
+    history = fit(model, recipe, (x, packed), (x[:32], packed[:32]))
+    predicted = model.predict(x[:32], verbose=0).argmax(1)
+    assert history["val_accuracy"][0] == pytest.approx(np.mean(predicted == y[:32]))
