@@ -12,9 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
+import pytest
 import yaml
+from jupyter_cache import get_cache
 
-from chapter_cache import BUILD_LOG, uncached
+from bnnbook.printing import WIDTH
+from chapter_cache import BUILD_LOG, cache_path, uncached
 from conftest import ROOT
 
 
@@ -29,6 +33,44 @@ def test_every_chapter_was_executed_and_cached():
     assert not missing, (
         f"no executed copy of {missing} in the book's cache: their nbval run failed or "
         "did not run (see above). Run `make test`, or `make book` to execute them."
+    )
+
+
+def _printed_lines(executed: nbformat.NotebookNode) -> list[tuple[int, str]]:
+    """(code cell, line) of every line the reader sees as printed text: standard output,
+    and plain-text results that have no richer form (standard error is not rendered:
+    ``stderr_output: remove``; tracebacks wrap in the book's CSS)."""
+    lines = []
+    code = [c for c in executed.cells if c.cell_type == "code"]
+    for number, cell in enumerate(code, start=1):
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream" and output.name == "stdout":
+                text = output.text
+            elif output.output_type in ("execute_result", "display_data"):
+                data = output.get("data", {})
+                text = data.get("text/plain", "") if set(data) == {"text/plain"} else ""
+            else:
+                continue
+            lines += [(number, line) for line in text.split("\n")]
+    return lines
+
+
+def test_every_printed_line_fits_the_column():
+    """No line a chapter printed in this run is longer than ``bnnbook.printing.WIDTH``
+    characters: the column holds about 88 in the widest monospace fonts."""
+    cache = get_cache(cache_path(ROOT))
+    chapters = [p for p in _chapters() if p not in uncached(ROOT, [p])]
+    if not chapters:
+        pytest.skip("no chapter is cached: run `make test` or `make book` first")
+    long = []
+    for path in chapters:
+        record = cache.match_cache_notebook(nbformat.read(path, as_version=4))
+        executed = cache.get_cache_bundle(record.pk).nb
+        long += [f"{path.name}, code cell {cell}: {len(line)} characters: {line!r}"
+                 for cell, line in _printed_lines(executed) if len(line) > WIDTH]
+    assert not long, (
+        f"printed lines over {WIDTH} characters (print through the chapter's "
+        "wrap_printed_lines(), or shorten them):\n" + "\n".join(long)
     )
 
 

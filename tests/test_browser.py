@@ -33,7 +33,8 @@ OFFLINE_HOSTS = {"colab.research.google.com"}
 #: Per page, in the browser: each math element and whether MathJax typeset it; the text
 #: a reader sees outside code; every element wider than the content column or cut off
 #: by its own box (a code cell, an output, a table: a horizontal scroll or a clip hides
-#: its end; MathJax's inner parts, which it clips by design, aside); every figure shown
+#: its end; MathJax's inner parts, which it clips by design, aside), with its longest
+#: line of text (the one that overflows); every figure shown
 #: below half its width; the figures each code cell shows; and object reprs printed by
 #: an output (``<matplotlib.legend.Legend at 0x...>``).
 FACTS_JS = """() => {
@@ -57,8 +58,8 @@ FACTS_JS = """() => {
   const overflowing = [...new Set([...beyond, ...clipped])].map(e => [
       e.tagName.toLowerCase() + '.' + (e.getAttribute('class') || '').split(' ')[0],
       e.scrollWidth, e.clientWidth,
-      (e.innerText || '').split('\\n').find(l => l.length > 60)
-          || (e.innerText || '').slice(0, 80)]);
+      (e.innerText || '').split('\\n').reduce(
+          (longest, l) => l.length > longest.length ? l : longest, '').slice(0, 120)]);
   const shrunk = Array.from(main.querySelectorAll('img')).filter(
       i => i.src.includes('/_images/') && i.clientWidth < i.naturalWidth / 2).map(
       i => [i.src.split('/').pop(), i.naturalWidth, i.clientWidth]);
