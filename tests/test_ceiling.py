@@ -82,3 +82,15 @@ def test_unknown_cpu_falls_back_to_scalar_popcount():
 def test_the_arithmetic_fits_a_printed_line(flags):
     steps = ceiling.estimate(flags).steps
     assert len(steps) >= 5 and all(len(line) <= 88 for line in steps), steps
+
+
+def test_features_name_what_decides_the_verdicts():
+    zen2 = frozenset({"avx2", "fma", "popcnt", "AuthenticAMD"})
+    assert ceiling.features(zen2) == "has AVX2, FMA; lacks AVX-512, VNNI, VPOPCNTDQ"
+    ice = zen2 | {"avx512f", "avx512bw", "avx512_vnni", "avx512_vpopcntdq"}
+    assert ceiling.features(ice) == "has AVX2, FMA, AVX-512, VNNI, VPOPCNTDQ"
+    alder = zen2 | {"avx_vnni"}
+    assert ceiling.features(alder) == "has AVX2, FMA, AVX-VNNI; lacks AVX-512, VPOPCNTDQ"
+    assert ceiling.features(frozenset({"asimd"})) == "has NEON; lacks NEON dot product"
+    assert ceiling.features(frozenset()) == (
+        "lacks AVX2, FMA, AVX-512, VNNI, VPOPCNTDQ")

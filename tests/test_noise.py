@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from bnnbook import noise
@@ -51,3 +52,37 @@ def test_a_run_against_seeds_counts_both_sources_of_chance():
 def test_a_single_baseline_run_has_no_spread():
     with pytest.raises(ValueError, match="a spread needs at least 2"):
         noise.against_runs(0.98, [0.98], 10_000)
+
+
+def test_a_paired_difference_counts_only_the_images_the_models_disagree_on():
+    labels = np.zeros(10_000, dtype=int)
+    first = labels.copy()
+    first[:100] = 1  # 100 wrong: 99.00 %
+    second = labels.copy()
+    second[:130] = 1  # the same 100 wrong and 30 more: 98.70 %
+    found = noise.paired(first, second, labels)
+    assert found.points == pytest.approx(0.30)
+    # 30 discordant images: sqrt((30/n - 0.003^2) / n), far below the unpaired 0.15
+    assert found.standard_error == pytest.approx(
+        math.sqrt((30 / 10_000 - 0.003**2) / 10_000) * 100)
+    assert found.verdict == "higher"
+    assert noise.difference(0.99, 0.987, 10_000).verdict == noise.NO_DIFFERENCE
+    assert noise.paired(second, first, labels).verdict == "lower"
+    assert noise.paired(first, first, labels).verdict == noise.NO_DIFFERENCE
+
+
+def test_a_paired_difference_of_two_recipes_adds_the_seed_spread():
+    labels = np.zeros(10_000, dtype=int)
+    first, second = labels.copy(), labels.copy()
+    second[:30] = 1
+    found = noise.paired(first, second, labels, seed_spread=0.2)
+    test = noise.paired(first, second, labels).standard_error
+    assert found.standard_error == pytest.approx(math.hypot(test, 0.2 * math.sqrt(2)))
+    assert found.verdict == noise.NO_DIFFERENCE
+
+
+def test_paired_predictions_must_match_the_labels():
+    with pytest.raises(ValueError, match="same, non-empty test set"):
+        noise.paired([1, 2], [1, 2, 3], [1, 2, 3])
+    with pytest.raises(ValueError, match="same, non-empty test set"):
+        noise.paired([], [], [])
