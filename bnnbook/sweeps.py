@@ -108,21 +108,22 @@ def crossover(rows: list[dict], binary: str, other: str) -> int | None:
 
 
 def width_table(rows: list[dict]) -> str:
-    """A Markdown table of :func:`width_sweep`: per width, the binary MACs, each
-    engine's latency (µs, median [lowest, highest round]) and file size (KiB)."""
+    """Two Markdown tables of :func:`width_sweep`, one below the other: per width, the
+    binary MACs and each engine's latency (µs, median [lowest, highest round]); then
+    each engine's file size (KiB), one labelled column per engine."""
     from bnnbook.plots import markdown_table
 
-    table = [[
-        "width", "binary MACs", *(f"{label} (µs)" for _, label, *_ in ENGINES), "KiB",
-    ]]
+    latency = [["width", "binary MACs", *(f"{label} (µs)" for _, label, *_ in ENGINES)]]
+    size = [["width", *(f"{label} (KiB)" for _, label, *_ in ENGINES)]]
     for row in rows:
-        table.append([
+        latency.append([
             f"{row['width']}x",
             f"{row['binary_macs'] / 1e6:,.1f} M",
             *(rounds.format_us(Spread(**row["latency"][key])) for key, *_ in ENGINES),
-            ", ".join(f"{row['bytes'][key] / 1024:,.0f}" for key, *_ in ENGINES),
         ])
-    return markdown_table(table)
+        size.append([f"{row['width']}x",
+                     *(f"{row['bytes'][key] / 1024:,.1f}" for key, *_ in ENGINES)])
+    return markdown_table(latency) + "\n\n" + markdown_table(size)
 
 
 def speedup_table(rows: list[dict], binary: str) -> str:

@@ -99,15 +99,16 @@ VARIANTS = (
     ),
     Variant(
         "xnor",
-        "XNOR-style scaled weights",
+        "scaled weights (magnitude_aware_sign)",
         kernel_quantizer="magnitude_aware_sign",
-        method="XNOR-Net: sign weights times their mean magnitude per channel",
+        method="XNOR-Net's weight scaling (mean |W| per channel), Larq's Bi-Real "
+        "weight quantizer",
     ),
     Variant(
         "bireal_approx",
-        "Bi-Real ApproxSign activations",
+        "ApproxSign activations (approx_sign)",
         input_quantizer="approx_sign",
-        method="Bi-Real Net's piecewise-polynomial gradient for sign activations",
+        method="Bi-Real Net's activation gradient, piecewise linear: 2 - 2|x|",
     ),
     Variant(
         "ternary",

@@ -50,7 +50,8 @@ def test_width_sweep_times_four_engines_in_rounds(rows):
     assert set(row["speedup"]["bnnbook"]) == {"float", "int8", "lce"}
     assert row["bytes"]["lce"] < row["bytes"]["int8"] < row["bytes"]["float"]
     assert row["bytes"]["bnnbook"] < row["bytes"]["int8"]
-    assert "| 1x |" in sweeps.width_table(rows)
+    table = sweeps.width_table(rows)
+    assert "| 1x |" in table and "LCE binary, best kernels (KiB)" in table
     assert "over LCE binary" in sweeps.speedup_table(rows, "bnnbook")
 
 
