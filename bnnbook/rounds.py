@@ -34,6 +34,8 @@ from typing import TypeVar
 
 import numpy as np
 
+from bnnbook.printing import WIDTH
+
 #: Rounds per comparison: 9, so that a verdict can stand with one round against it.
 ROUNDS = 9
 
@@ -204,7 +206,7 @@ def _with_count(time_ratio: Ratio) -> str:
     return f"{found} ({agreeing} of {time_ratio.rounds} rounds)"
 
 
-def compare(first: str, second: str, time_ratio: Ratio, width: int = 84) -> str:
+def compare(first: str, second: str, time_ratio: Ratio, width: int = WIDTH) -> str:
     """One sentence on ``first``'s time against ``second``'s, from the ratio of their
     times (first / second), with its range over the rounds and the verdict; wrapped
     to ``width`` characters, continuation lines indented."""

@@ -80,7 +80,7 @@ def test_sentences_and_speedups_say_the_verdict_and_the_range():
     mixed = rounds.ratio([1.3, 0.9, 1.0], [1.0] * 3)
     long = rounds.compare("LCE with its best kernels", "float TensorFlow Lite", mixed)
     assert long.replace("\n    ", " ").endswith(f"1.30x): {NO_DIFFERENCE}")
-    assert max(len(line) for line in long.splitlines()) <= 84
+    assert max(len(line) for line in long.splitlines()) <= 80  # printing.WIDTH
     # A speed-up is the other engine's time over this one's: above 1 in the rounds
     # means this engine is faster.
     speedup = rounds.ratio([1.25, 1.5, 2.0, 1.5, 1.4, 1.6, 1.5], [1.0] * 7)
