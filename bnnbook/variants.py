@@ -99,16 +99,16 @@ VARIANTS = (
     ),
     Variant(
         "xnor",
-        "scaled weights (magnitude_aware_sign)",
+        "sign weights, scaled per channel",
         kernel_quantizer="magnitude_aware_sign",
-        method="XNOR-Net's weight scaling (mean |W| per channel), Larq's Bi-Real "
-        "weight quantizer",
+        method="XNOR-Net's weight scaling (mean magnitude per channel), Larq's "
+        "Bi-Real weight quantizer",
     ),
     Variant(
         "bireal_approx",
-        "ApproxSign activations (approx_sign)",
+        "ApproxSign activations",
         input_quantizer="approx_sign",
-        method="Bi-Real Net's activation gradient, piecewise linear: 2 - 2|x|",
+        method="Bi-Real Net's activation gradient, piecewise linear: 2 - 2 abs(x)",
     ),
     Variant(
         "ternary",
