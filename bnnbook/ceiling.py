@@ -99,32 +99,25 @@ def clock_hz(cpuinfo: Path = Path("/proc/cpuinfo")) -> float | None:
     return None
 
 
-#: The instruction sets that decide this book's speed verdicts, by /proc/cpuinfo flag:
-#: AVX-512 (float32 at 16 lanes, LCE near float), VNNI (int8 faster than float),
-#: VPOPCNTDQ (one-instruction popcount); on ARM, NEON and its dot product.
-DECIDING_FEATURES = {
-    "avx2": "AVX2", "fma": "FMA", "avx512f": "AVX-512", "avx512_vnni": "VNNI",
-    "avx_vnni": "AVX-VNNI", "avx512_vpopcntdq": "VPOPCNTDQ", "asimd": "NEON",
-    "asimddp": "NEON dot product",
+#: The instruction sets that decide this book's speed verdicts, each with the
+#: /proc/cpuinfo flags that provide it: AVX-512 (float32 at 16 lanes, LCE near float),
+#: VNNI (int8 dot products: int8 faster than float), VPOPCNTDQ (one-instruction
+#: popcount); on ARM, NEON and its dot product.
+X86_FEATURES = {
+    "AVX2": ("avx2",), "FMA": ("fma",), "AVX-512": ("avx512f",),
+    "VNNI": ("avx512_vnni", "avx_vnni"), "VPOPCNTDQ": ("avx512_vpopcntdq",),
 }
+ARM_FEATURES = {"NEON": ("asimd",), "NEON dot product": ("asimddp",)}
 
 
 def features(flags: frozenset[str]) -> str:
     """The deciding instruction sets a core with ``flags`` has and lacks, in one line,
-    e.g. ``"has AVX2, FMA; lacks AVX-512, VNNI, VPOPCNTDQ"`` (ARM's are left out on
-    x86, and x86's on ARM)."""
-    arm = "asimd" in flags
-    relevant = {flag: name for flag, name in DECIDING_FEATURES.items()
-                if flag.startswith("asimd") == arm and flag != "avx_vnni"}
-    has = [name for flag, name in relevant.items() if flag in flags]
-    if not arm and "avx_vnni" in flags and "avx512_vnni" not in flags:
-        has.append("AVX-VNNI")
-    lacks = [name for flag, name in relevant.items() if flag not in flags
-             and not (flag == "avx512_vnni" and "avx_vnni" in flags)]
-    return "; ".join(part for part in (
-        "has " + ", ".join(has) if has else "",
-        "lacks " + ", ".join(lacks) if lacks else "",
-    ) if part) or "no flags read"
+    e.g. ``"has AVX2, FMA; lacks AVX-512, VNNI, VPOPCNTDQ"``."""
+    table = ARM_FEATURES if "asimd" in flags else X86_FEATURES
+    has = [name for name, provided_by in table.items() if flags & set(provided_by)]
+    lacks = [name for name in table if name not in has]
+    parts = ["has " + ", ".join(has)] if has else []
+    return "; ".join(parts + (["lacks " + ", ".join(lacks)] if lacks else []))
 
 
 def estimate(flags: frozenset[str]) -> Ceiling:
