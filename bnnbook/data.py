@@ -172,3 +172,14 @@ def holdout(x: np.ndarray, y: np.ndarray, size: int = 5000) -> tuple[Split, Spli
     if not 0 < size < len(x):
         raise ValueError(f"validation size {size} must be between 0 and {len(x)}")
     return (x[:-size], y[:-size]), (x[-size:], y[-size:])
+
+
+def prepared(
+    directory: str | os.PathLike | None = None, size: int = 5000
+) -> tuple[Split, Split, Split]:
+    """``(train, validation, test)`` as chapters 2 and 3 prepare them: MNIST loaded
+    (:func:`load_mnist`), scaled to [-1, 1] (:func:`scale_to_pm1`), and the last
+    ``size`` training examples held out for validation (:func:`holdout`)."""
+    (x_train, y_train), (x_test, y_test) = load_mnist(directory)
+    train, validation = holdout(scale_to_pm1(x_train), y_train, size)
+    return train, validation, (scale_to_pm1(x_test), y_test)

@@ -24,8 +24,7 @@ def use_legacy_keras() -> None:
 
     Raises:
         Keras3Error: ``tf.keras`` is already Keras 3 in this process, or the
-        ``tf-keras``
-            package is missing.
+            ``tf-keras`` package is missing.
     """
     os.environ["TF_USE_LEGACY_KERAS"] = "1"
     tf = sys.modules.get("tensorflow")

@@ -22,8 +22,13 @@ def binary_model(width: int = 1) -> tf.keras.Sequential:
     Every layer binarizes its kernel with ``ste_sign`` and keeps the latent weights in
     [-1, 1] with ``weight_clip``. Every layer but the first also binarizes its input;
     the first sees the real-valued image, whose pixels a sign would reduce to a
-    silhouette.
-    ``width`` multiplies the channels of every layer but the last (chapter 4's sweep).
+    silhouette. ``ste_sign`` is sign forward (+1 where ``x >= 0``, else -1) and the
+    clipped straight-through estimator backward (derivative 1 where ``|x| <= 1``, 0
+    elsewhere): BinaryNet, Courbariaux, Hubara et al. 2016, "Binarized Neural
+    Networks" (arXiv:1602.02830).
+
+    ``width`` multiplies the channels of every layer but the last (chapter 8's width
+    sweep, :mod:`bnnbook.bench.width_sweep`).
     """
     c1, c2, units = _channels(width)
     binary = dict(

@@ -26,11 +26,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from bnnbook.verdict import Verdict
+
 #: How many standard errors a difference must exceed to count as measured.
 THRESHOLD = 2.0
-
-#: The verdict for a difference within :data:`THRESHOLD` standard errors.
-NO_DIFFERENCE = "no measurable difference"
 
 
 def standard_error(accuracy: float, n: int) -> float:
@@ -53,13 +52,14 @@ class Difference:
     Attributes:
         points: the difference, percentage points.
         standard_error: its standard error, percentage points.
-        verdict: ``"higher"``, ``"lower"`` (the first against the second) or
-            :data:`NO_DIFFERENCE`.
+        verdict: :attr:`Verdict.HIGHER`, :attr:`Verdict.LOWER` (the first against
+            the second) or :attr:`Verdict.NONE` (within :data:`THRESHOLD` standard
+            errors).
     """
 
     points: float
     standard_error: float
-    verdict: str
+    verdict: Verdict
 
     def __str__(self) -> str:
         return (
@@ -108,8 +108,8 @@ def paired(
 def _judged(points: float, error: float) -> Difference:
     """A difference of ``points`` with standard ``error`` (both in points), judged."""
     if abs(points) <= THRESHOLD * error:
-        return Difference(points, error, NO_DIFFERENCE)
-    return Difference(points, error, "higher" if points > 0 else "lower")
+        return Difference(points, error, Verdict.NONE)
+    return Difference(points, error, Verdict.HIGHER if points > 0 else Verdict.LOWER)
 
 
 def against_runs(accuracy: float, runs: Sequence[float], n: int) -> Difference:

@@ -110,8 +110,8 @@ def markdown_table(rows: Sequence[Sequence[object]]) -> str:
     Cells are written with ``str`` (line breaks become spaces). A column is
     right-aligned if every cell below the header is a number (``1,234``, ``-0.5``,
     ``98.7%``, ``2.5x``) or a placeholder (empty, ``-`` or ``?``). Show it with
-    ``IPython.display.Markdown``: unlike printed text, the
-    rendered table wraps to the page.
+    ``IPython.display.Markdown``: unlike printed text, the rendered table wraps to the
+    page.
     """
     header, *body = [[str(cell).replace("\n", " ") for cell in row] for row in rows]
 

@@ -1,4 +1,6 @@
-"""Reproducibility: one seed for Python, NumPy and TensorFlow; the versions in use."""
+"""Reproducibility: one seed for Python, NumPy and TensorFlow; the versions in use and
+the CPU they ran on (training results differ between CPU types: other float
+kernels)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ import platform
 from importlib import metadata
 
 import tensorflow as tf
+
+from bnnbook import machine
 
 #: The seed every chapter uses unless told otherwise.
 SEED = 42
@@ -42,3 +46,14 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             found[name] = "not installed"
     return found
+
+
+def report(seed: int) -> str:
+    """What each chapter prints first: the seed, each version of :func:`versions`,
+    and the CPU (:func:`bnnbook.machine.cpu_model`, :func:`bnnbook.machine.features`),
+    one per line."""
+    lines = [f"{'seed':>20}: {seed}"]
+    lines += [f"{name:>20}: {version}" for name, version in versions().items()]
+    lines.append(f"{'cpu':>20}: {machine.cpu_model()}")
+    lines.append(f"{'cpu features':>20}: {machine.features(machine.cpu_flags())}")
+    return "\n".join(lines)

@@ -33,8 +33,22 @@ ADAM_EPSILON = 1e-7
 
 
 class SteSign(torch.autograd.Function):
-    """Larq's ``ste_sign``: sign forward (sign(0) = +1); backward, the incoming gradient
-    passed straight through where |x| <= 1 and zeroed elsewhere."""
+    """Sign with the clipped straight-through estimator (STE), as Larq's ``ste_sign``.
+
+    Forward: ``q(x) = sign(x)``: +1 where ``x >= 0`` (so ``sign(0) = +1``), else -1.
+
+    Backward: the true derivative of sign is 0 wherever it exists, so the STE uses
+    ``dq/dx = 1`` where ``|x| <= 1`` and 0 where ``|x| > 1``: the incoming gradient
+    passes straight through inside [-1, 1] and is zeroed outside (Larq's
+    ``clip_value=1``).
+
+    References: the straight-through estimator, Bengio, Léonard and Courville 2013,
+    "Estimating or Propagating Gradients Through Stochastic Neurons for Conditional
+    Computation"; its clipped form on weights and activations, BinaryNet:
+    Courbariaux, Hubara, Soudry, El-Yaniv and Bengio 2016, "Binarized Neural
+    Networks: Training Deep Neural Networks with Weights and Activations Constrained
+    to +1 or -1" (arXiv:1602.02830; Hubara et al., NeurIPS 2016).
+    """
 
     @staticmethod
     def forward(ctx, x: torch.Tensor) -> torch.Tensor:
@@ -61,14 +75,19 @@ class SignActivation(nn.Module):
 
 class BinaryConv2d(nn.Conv2d):
     """A convolution whose latent float weights are binarized by :func:`ste_sign` in
-    every forward pass (Larq's ``kernel_quantizer``). Build it with ``bias=False``."""
+    every forward pass (Larq's ``kernel_quantizer``). Build it with ``bias=False``.
+
+    Forward: the convolution with ``sign(W)``; backward: the gradient with respect to
+    ``sign(W)`` reaches the latent ``W`` where ``|W| <= 1`` (:class:`SteSign`), which
+    :func:`clip_weights` keeps true for every weight."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self._conv_forward(x, ste_sign(self.weight), self.bias)
 
 
 class BinaryLinear(nn.Linear):
-    """A dense layer with :func:`ste_sign`-binarized latent weights."""
+    """A dense layer with :func:`ste_sign`-binarized latent weights: ``x @ sign(W).T``
+    forward, the STE's gradient to ``W`` backward, as :class:`BinaryConv2d`."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.linear(x, ste_sign(self.weight), self.bias)

@@ -108,19 +108,44 @@ COSINE = Recipe(epochs=6, batch_size=64, learning_rate=1e-2, schedule="cosine")
 RECIPES = {"float": LARQ_GUIDE, "binary": COSINE}
 
 
-class EpochLog(tf.keras.callbacks.Callback):
-    """Prints one line per epoch (:func:`bnnbook.progress.epoch_line`) and keeps each
-    epoch's wall time in ``seconds``."""
+class Clock(tf.keras.callbacks.Callback):
+    """Wall-clock seconds of each training epoch, in ``seconds``. It has no per-step
+    hook, so Keras runs the steps without calling back into Python."""
 
-    def __init__(self, name: str, epochs: int):
+    def __init__(self):
         super().__init__()
-        self.name, self.epochs, self.seconds = name, epochs, []
+        self.seconds: list[float] = []
 
     def on_epoch_begin(self, epoch, logs=None):
         self.start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         self.seconds.append(time.perf_counter() - self.start)
+
+
+class StepClock(Clock):
+    """A :class:`Clock` that also keeps ``time.perf_counter()`` at the end of every
+    step in ``step_ends``: their differences are seconds per step. The per-step hook
+    makes Keras call back into Python after each step: use it to time steps only."""
+
+    def __init__(self):
+        super().__init__()
+        self.step_ends: list[float] = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.step_ends.append(time.perf_counter())
+
+
+class EpochLog(Clock):
+    """A :class:`Clock` that also prints one line per epoch
+    (:func:`bnnbook.progress.epoch_line`)."""
+
+    def __init__(self, name: str, epochs: int):
+        super().__init__()
+        self.name, self.epochs = name, epochs
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
         report(self.name, epoch + 1, self.epochs, logs, self.seconds[-1])
 
 

@@ -6,6 +6,45 @@ binarize activations, the float twin (ReLU between layers) for weights-only
 binarization, which needs a real non-linearity. Everything else (layers, channels,
 batch normalisation, softmax) stays as in :mod:`bnnbook.models`, so the methods differ
 in their quantizers alone and train with the same recipe, seed and data split.
+
+The methods, by their quantizers (Larq's, :mod:`larq.quantizers`): ``q`` is the
+forward pass, ``dq/dx`` what the backward pass uses as its derivative, ``w`` a latent
+weight, ``x`` an activation.
+
+- ``ste_sign``, BinaryNet (:data:`BINARY`; every quantizer a variant does not
+  change): ``q(x) = sign(x)``, +1 where ``x >= 0``, else -1; ``dq/dx = 1`` where
+  ``|x| <= 1``, else 0 (the clipped straight-through estimator). Courbariaux, Hubara
+  et al. 2016, "Binarized Neural Networks: Training Deep Neural Networks with
+  Weights and Activations Constrained to +1 or -1" (arXiv:1602.02830).
+- Weights only: ``ste_sign`` kernels, real activations through ReLU. BinaryConnect,
+  Courbariaux, Bengio and David 2015, "BinaryConnect: Training Deep Neural Networks
+  with binary weights during propagations" (NeurIPS). ``weight_clip`` keeps every
+  latent weight in [-1, 1], where the gradient passes unchanged.
+- Activations only: ``ste_sign`` inputs, float32 kernels, no constraint: BinaryNet
+  with its weights left real, an ablation rather than a published method.
+- ``magnitude_aware_sign`` (kernels; inputs stay ``ste_sign``):
+  ``q(w) = a_c * sign(w)``, with ``a_c`` the mean of ``|w|`` over output channel
+  ``c``'s kernel; ``dq/dw = a_c`` where ``|w| <= 1``, else 0 (``a_c`` is held
+  constant in the backward pass). ``a_c`` is XNOR-Net's weight scaling factor:
+  Rastegari, Ordonez, Redmon and Farhadi 2016, "XNOR-Net: ImageNet Classification
+  Using Binary Convolutional Neural Networks" (ECCV). Larq implements it for Bi-Real
+  Net's magnitude-aware gradient (Liu et al. 2018, section 3.3).
+- ``approx_sign`` (inputs; kernels stay ``ste_sign``): ``q(x) = sign(x)`` as above;
+  ``dq/dx = 2 - 2|x|`` where ``|x| <= 1``, else 0, the derivative of Bi-Real Net's
+  piecewise quadratic approximation of sign (``2x + x^2`` on [-1, 0), ``2x - x^2`` on
+  [0, 1)). Liu, Wu, Luo, Yang, Liu and Cheng 2018, "Bi-Real Net: Enhancing the
+  Performance of 1-bit CNNs with Improved Representational Capability and Advanced
+  Training Algorithm" (ECCV).
+- ``ste_tern`` (kernels; activations stay ``ste_sign``): ``q(w)`` is +1 where
+  ``w >= d``, -1 where ``w <= -d``, 0 between, with Larq's fixed threshold
+  ``d = 0.05`` and no scaling factor (Ternary Weight Networks set
+  ``d = 0.7 * mean(|w|)``, Larq's ``ternary_weight_networks=True``, not used here);
+  ``dq/dw = 1`` where ``|w| <= 1``, else 0. Li, Zhang and Liu 2016, "Ternary Weight
+  Networks" (arXiv:1605.04711).
+- DoReFa at 2 bits (inputs and kernels, no constraint): 4 levels each, not binary;
+  forward and backward in :func:`dorefa`. Zhou, Wu, Ni, Zhou, Wen and Zou 2016,
+  "DoReFa-Net: Training Low Bitwidth Convolutional Neural Networks with Low
+  Bitwidth Gradients" (arXiv:1606.06160).
 """
 
 from __future__ import annotations
@@ -32,7 +71,18 @@ _QUANT_LAYERS = {
 
 def dorefa(k_bit: int, mode: str) -> dict:
     """Larq's DoReFa quantizer at ``k_bit`` bits, serialized (``mode``: ``"weights"``
-    or ``"activations"``; activations are clipped to [0, 1] before quantizing)."""
+    or ``"activations"``; activations are clipped to [0, 1] before quantizing).
+
+    With ``n = 2**k_bit - 1`` and ``r(v) = round(n * v) / n`` (``n + 1`` levels in
+    [0, 1]), the forward pass is, for activations, ``q(x) = r(clip(x, 0, 1))``, and for
+    weights ``q(w) = 2 * r(tanh(w) / (2 * max|tanh(w)|) + 1/2) - 1``, in [-1, 1] (the
+    maximum over the whole kernel). At 2 bits: {0, 1/3, 2/3, 1} and {-1, -1/3, 1/3, 1}.
+
+    Backward: ``r`` passes the gradient straight through (derivative 1); the clip's
+    derivative around it is 1 on [0, 1] and 0 outside, tanh's is its own, and
+    ``max|tanh(w)|`` is held constant. Zhou et al. 2016, "DoReFa-Net: Training Low
+    Bitwidth Convolutional Neural Networks with Low Bitwidth Gradients"
+    (arXiv:1606.06160), section 2.3."""
     return {"class_name": "DoReFa", "config": {"k_bit": k_bit, "mode": mode}}
 
 
@@ -81,7 +131,8 @@ BINARY = Variant(
     method="BinaryNet: sign weights and activations, STE",
 )
 
-#: The methods chapter 6 trains, besides the float and BinaryNet models it reuses.
+#: The methods chapter 6 trains, besides the float and BinaryNet models it reuses
+#: (each one's forward, backward and paper: the module's docstring).
 VARIANTS = (
     Variant(
         "weights_only",

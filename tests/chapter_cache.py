@@ -10,7 +10,7 @@ the build executed nothing.
 
 The plugin also runs the book's tests in that order (unit tests, chapters, the Colab-like
 test, the build, the browser). Before the first chapter it measures this machine's training rate in a
-fresh process (``python -m bnnbook.probe``), and it ends the run with each chapter's
+fresh process (``python -m bnnbook.bench.probe``), and it ends the run with each chapter's
 execution time here, scaled to the reference machine the budgets are stated for, and
 against its budget. That is a report, not a test: nothing fails on time.
 """
@@ -31,7 +31,7 @@ import yaml
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 
-from bnnbook.probe import REFERENCE_RATE, Rate, describe
+from bnnbook.bench.probe import REFERENCE_RATE, Rate, describe
 
 #: Each chapter's execution budget on the reference machine (DEVELOPERS.md: the slowest
 #: CI machine seen), in seconds. The summary reports against it; no test fails on time.
@@ -167,7 +167,7 @@ class ChapterCache:
 
     def _probe(self, config: pytest.Config) -> None:
         """Measure this machine's training rate in a fresh process and print it."""
-        command = [sys.executable, "-m", "bnnbook.probe", "--json"]
+        command = [sys.executable, "-m", "bnnbook.bench.probe", "--json"]
         result = subprocess.run(command, capture_output=True, text=True, timeout=600)
         if result.returncode == 0:
             self.rate = Rate(**{

@@ -6,10 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from bnnbook import bench
+from bnnbook import machine
+from bnnbook.bench import cli, width_sweep
+from bnnbook.deploy import forms
 from bnnbook.models import binary_model, float_model
 from conftest import ROOT
 
@@ -60,12 +63,19 @@ def test_command_line_prints_every_table_as_json(tmp_path, mnist_dir):
         f"artifacts: looking for float.h5 and binary.h5 in {artifacts}" in result.stderr
     )
     report = json.loads(result.stdout)
-    assert "logical cores" in report["cpu"]
-    assert len(report["engines"]) == 9 and len(report["memory"]) == 9
+    assert report["cpu"] == machine.cpu_model()
+    # one thread: every config of chapter 4, timed, and each one's memory measured
+    names = [*forms.FORMS, forms.DENSE_IN_FLOAT]
+    configs = forms.engine_configs({name: Path(name) for name in names}, (1,))
+    labels = [config.label for config in configs]
+    assert [e["label"] for e in report["engines"]] == labels
+    assert [m["label"] for m in report["memory"]] == labels
     assert all(len(e["latency_rounds"]) == 2 for e in report["engines"])
     assert [row["channels"] for row in report["conv_sweep"]] == [64]
     assert [row["width"] for row in report["width_sweep"]] == [1]
-    assert set(report["crossover_width"]["bnnbook"]) == {"float", "int8", "lce"}
+    assert set(report["crossover_width"]["bnnbook"]) == set(
+        width_sweep.RIVALS["bnnbook"]
+    )
     assert report["ceiling"]["float_macs"] > 0 and report["ceiling"]["steps"]
     assert (
         report["sizes_bytes"]["binary_lce_conv"] < report["sizes_bytes"]["float_tflite"]
@@ -113,7 +123,7 @@ def test_command_line_refuses_bad_input_before_any_work(args, message, tmp_path)
 def test_command_line_finds_the_books_artifacts_from_anywhere(monkeypatch, tmp_path):
     monkeypatch.delenv("BNNBOOK_ARTIFACTS", raising=False)
     monkeypatch.chdir(tmp_path)
-    args = bench.parse_args(["--threads", "1"])
+    args = cli.parse_args(["--threads", "1"])
     assert args.artifacts == ROOT / "book" / "artifacts"
     assert args.out == ROOT / "book" / "artifacts" / "bench"
 

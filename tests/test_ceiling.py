@@ -1,10 +1,12 @@
-"""The peak estimate: flags read from /proc/cpuinfo, and the arithmetic per CPU kind."""
+"""The peak estimate: the arithmetic per CPU kind (flags as :mod:`bnnbook.machine`
+reads them)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bnnbook import ceiling
+from bnnbook import machine
+from bnnbook.bench import ceiling
 
 ZEN3 = frozenset({"AuthenticAMD", "avx", "avx2", "fma", "popcnt"})
 CASCADE_LAKE = frozenset(
@@ -12,33 +14,6 @@ CASCADE_LAKE = frozenset(
 )
 ICELAKE = CASCADE_LAKE | {"avx512_vpopcntdq"}
 CORTEX_A76 = frozenset({"fp", "asimd", "asimddp"})
-
-
-def test_flags_and_vendor_are_read_from_cpuinfo(tmp_path):
-    cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text(
-        "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu MHz\t\t: 2300.000\n"
-        "flags\t\t: fpu sse avx2 fma popcnt\n\nprocessor\t: 1\n"
-        "vendor_id\t: AuthenticAMD\nflags\t\t: fpu\n"
-    )
-    assert ceiling.cpu_flags(cpuinfo) == {
-        "AuthenticAMD",
-        "fpu",
-        "sse",
-        "avx2",
-        "fma",
-        "popcnt",
-    }
-    assert ceiling.clock_hz(cpuinfo) == 2.3e9
-    assert ceiling.cpu_flags(tmp_path / "missing") == frozenset()
-    assert ceiling.clock_hz(tmp_path / "missing") is None
-
-
-def test_arm_features_are_read_too(tmp_path):
-    cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text("processor\t: 0\nFeatures\t: fp asimd asimddp\n")
-    assert ceiling.cpu_flags(cpuinfo) == CORTEX_A76
-    assert ceiling.clock_hz(cpuinfo) is None
 
 
 def test_avx2_fma_core():
@@ -77,20 +52,8 @@ def test_unknown_cpu_falls_back_to_scalar_popcount():
 
 
 @pytest.mark.parametrize(
-    "flags", [ZEN3, CASCADE_LAKE, ICELAKE, CORTEX_A76, frozenset(), ceiling.cpu_flags()]
+    "flags", [ZEN3, CASCADE_LAKE, ICELAKE, CORTEX_A76, frozenset(), machine.cpu_flags()]
 )
 def test_the_arithmetic_fits_a_printed_line(flags):
     steps = ceiling.estimate(flags).steps
     assert len(steps) >= 5 and all(len(line) <= 88 for line in steps), steps
-
-
-def test_features_name_what_decides_the_verdicts():
-    zen2 = frozenset({"avx2", "fma", "popcnt", "AuthenticAMD"})
-    assert ceiling.features(zen2) == "has AVX2, FMA; lacks AVX-512, VNNI, VPOPCNTDQ"
-    ice = zen2 | {"avx512f", "avx512bw", "avx512_vnni", "avx512_vpopcntdq"}
-    assert ceiling.features(ice) == "has AVX2, FMA, AVX-512, VNNI, VPOPCNTDQ"
-    alder = zen2 | {"avx_vnni"}
-    assert ceiling.features(alder) == "has AVX2, FMA, VNNI; lacks AVX-512, VPOPCNTDQ"
-    assert ceiling.features(frozenset({"asimd"})) == "has NEON; lacks NEON dot product"
-    assert ceiling.features(frozenset()) == (
-        "lacks AVX2, FMA, AVX-512, VNNI, VPOPCNTDQ")

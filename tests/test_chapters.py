@@ -35,8 +35,20 @@ def _source(cell: dict) -> str:
     return "".join(cell["source"])
 
 
-def test_there_are_chapters():
-    assert len(NOTEBOOKS) >= 4
+def _toc_chapters() -> list[str]:
+    """The files of the table of contents' "Chapters" part, in order."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    [part] = [p for p in toc.get("parts", []) if p.get("caption") == "Chapters"]
+    return _toc_files(part["chapters"])
+
+
+def test_every_chapter_in_the_table_of_contents_is_a_notebook_here():
+    """The notebooks checked below are exactly the chapters the book lists: none
+    missing (the parametrized tests would silently run on fewer), none extra."""
+    chapters = _toc_chapters()
+    missing = [f for f in chapters if not (ROOT / f"{f}.ipynb").is_file()]
+    assert not missing, f"chapters in _toc.yml without a notebook: {missing}"
+    assert [f"book/{p.stem}" for p in NOTEBOOKS] == chapters
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -81,7 +93,11 @@ def test_first_code_cell_is_the_guarded_colab_setup(path):
 
 
 #: Code that runs Larq Compute Engine, directly or through the helper package.
-USES_LCE = re.compile(r"larq_compute_engine|to_lce|lce_predict|\"lce\"|deployment\.")
+#: (The deployed forms, the registry's "lce" key and the sweeps include LCE.)
+USES_LCE = re.compile(
+    r"larq_compute_engine|to_lce|lce_predict|\"lce\"|\bforms\.|write_forms"
+    r"|\b(?:width|conv)_sweep\."
+)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -115,9 +131,10 @@ def test_chapter_is_framed_like_the_others(path):
         FRAME
     ), f"{path.name}: sections in the order {order}, not {FRAME}"
     code = "\n".join(_source(c) for c in _cells(path) if c["cell_type"] == "code")
-    assert (
-        "set_seed()" in code and "versions()" in code
-    ), "print the seed and versions at the top"
+    # repro.report(seed) prints the seed, the versions and the CPU, one per line
+    assert "set_seed()" in code and "print(report(SEED))" in code, (
+        "print the seed, the versions and the CPU at the top: print(report(SEED))"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

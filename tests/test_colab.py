@@ -116,7 +116,7 @@ TRAINING_STEPS = textwrap.dedent("""
 LCE_CHECK = textwrap.dedent("""
     import bnnbook, numpy as np, larq_compute_engine as lce
     from bnnbook.models import binary_model
-    from bnnbook.convert import dense_as_conv, to_lce
+    from bnnbook.deploy.convert import dense_as_conv, to_lce
     model = dense_as_conv(binary_model())
     x = np.random.default_rng(0).uniform(-1, 1, (4, 28, 28, 1)).astype(np.float32)
     out = lce.testing.Interpreter(to_lce(model)).predict(x)
@@ -280,10 +280,12 @@ def assert_installed_helper_is_this_checkout(runtime) -> None:
         [str(python), "-c", "import bnnbook; print(bnnbook.__path__[0])"],
         capture_output=True, text=True, env=env, cwd=source.parent, check=True,
     ).stdout.strip()  # fmt: skip
-    for path in (ROOT / "bnnbook").glob("*.py"):
-        installed = Path(where) / path.name
+    for path in (ROOT / "bnnbook").rglob("*.py"):  # its subpackages too
+        name = path.relative_to(ROOT / "bnnbook")
+        installed = Path(where) / name
+        assert installed.is_file(), f"{name} was not installed: a package not found?"
         assert installed.read_bytes() == path.read_bytes(), (
-            f"{installed} differs from this checkout's {path.name}: a cached wheel?"
+            f"{installed} differs from this checkout's {name}: a cached wheel?"
         )
 
 

@@ -3,19 +3,24 @@
 
 from __future__ import annotations
 
+import larq as lq
+import larq_compute_engine as lce
 import numpy as np
 import pytest
-import larq_compute_engine as lce
+import tensorflow as tf
 
-from bnnbook.convert import (
+from bnnbook.data import prepared
+from bnnbook.deploy.convert import (
     ConversionError,
     dense_as_conv,
     operators,
+    to_int8,
     to_lce,
     to_tflite,
     weight_bytes,
 )
-from bnnbook.models import binary_model, float_model
+from bnnbook.deploy.runtimes import tflite_predict
+from bnnbook.models import NUM_CLASSES, binary_model, float_model
 from bnnbook.training import Recipe, fit
 
 X = np.random.default_rng(1).uniform(-1, 1, (64, 28, 28, 1)).astype(np.float32)
@@ -36,9 +41,27 @@ def trained_binary():
 def test_dense_as_conv_computes_the_same_function(trained_binary):
     conv_only = dense_as_conv(trained_binary)
     assert not any("Dense" in type(layer).__name__ for layer in conv_only.layers)
+    # the dense layers' 1x1 output maps flattened back to (batch, classes)
+    assert isinstance(conv_only.layers[-1], tf.keras.layers.Flatten)
+    assert conv_only.output_shape == (None, NUM_CLASSES)
     np.testing.assert_allclose(
         conv_only.predict(X, verbose=0), trained_binary.predict(X, verbose=0), atol=1e-5
     )
+
+
+def test_dense_as_conv_leaves_a_model_without_dense_layers_as_it_was():
+    conv = tf.keras.Sequential([
+        tf.keras.Input((6, 6, 8)),
+        lq.layers.QuantConv2D(4, 3, input_quantizer="ste_sign",
+                              kernel_quantizer="ste_sign", use_bias=False),
+        tf.keras.layers.BatchNormalization(scale=False),
+    ])
+    same = dense_as_conv(conv)
+    types = [type(layer) for layer in conv.layers]
+    assert [type(layer) for layer in same.layers] == types
+    assert same.output_shape == conv.output_shape == (None, 4, 4, 4)  # no Flatten
+    maps = np.random.default_rng(2).uniform(-1, 1, (3, 6, 6, 8)).astype(np.float32)
+    np.testing.assert_array_equal(same(maps).numpy(), conv(maps).numpy())
 
 
 def test_lce_binarizes_convolutions_but_not_dense_layers(trained_binary):
@@ -81,3 +104,43 @@ def test_lce_refuses_a_non_keras_2_model_clearly():
         ConversionError, match=r"converts tf.keras \(Keras 2\) models.*Fix"
     ):
         to_lce(object())
+
+
+def test_float_tflite_computes_what_keras_computes():
+    model = float_model()
+    predict = tflite_predict(to_tflite(model), len(X), threads=1)
+    np.testing.assert_allclose(predict(X), model.predict(X, verbose=0), atol=1e-5)
+
+
+def test_int8_flatbuffer_is_full_integer_and_smaller():
+    model = float_model()
+    flatbuffer = to_int8(model, X[:16])
+    weights = {dtype for op in operators(flatbuffer) for dtype, _ in op.weights}
+    assert "INT8" in weights and "FLOAT32" not in weights
+    # int8 weights: a quarter of float32's bytes, plus per-channel scales
+    assert len(flatbuffer) < len(to_tflite(model)) / 3
+    with pytest.raises(ValueError, match="representative images must be"):
+        to_int8(model, X[0])
+    with pytest.raises(ValueError, match="representative images must be"):
+        to_int8(model, X[:0])
+
+
+def test_int8_labels_agree_with_the_float_models_on_mnist(mnist_dir):
+    """A float model trained a few steps on MNIST, quantized with training images as
+    calibration: on test images, its int8 form gives the float model's label almost
+    always (97 % when written) and probabilities within a few of the output's 256
+    steps. Calibrated on blank or wrongly scaled images instead, it agreed on 77 %,
+    its probabilities off by 4 to 5 points."""
+    train, validation, test = prepared(mnist_dir)
+    tf.keras.utils.set_random_seed(0)
+    model = float_model()
+    subset = (train[0][:2048], train[1][:2048])  # 32 steps at batch 64
+    fit(model, Recipe(epochs=1, batch_size=64), subset,
+        (validation[0][:256], validation[1][:256]))
+    images = test[0][:500]
+    expected = model.predict(images, verbose=0)
+    int8 = tflite_predict(to_int8(model, train[0][:200]), len(images), threads=1)
+    found = int8(images)
+    agree = np.mean(found.argmax(axis=1) == expected.argmax(axis=1))
+    assert agree >= 0.9, f"int8 gives the float model's label on {agree:.0%}"
+    assert np.abs(found - expected).max() <= 4 / 256

@@ -9,7 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bnnbook.data import ENV_VAR, SHA256, MnistError, load_mnist, read_idx, scale_to_pm1
+from bnnbook.data import (
+    ENV_VAR,
+    SHA256,
+    MnistError,
+    load_mnist,
+    prepared,
+    read_idx,
+    scale_to_pm1,
+)
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +123,24 @@ def test_scale_to_pm1():
     np.testing.assert_allclose(scaled[0, :, :, 0], [[-1, 1], [-0.6, 0.6]], atol=1e-6)
     with pytest.raises(TypeError, match="uint8"):
         scale_to_pm1(images.astype(np.float32))
+
+
+def test_prepared_scales_every_split_and_holds_out_the_last_training_images(
+    mnist, mnist_dir
+):
+    (x_train, y_train), (x_test, y_test) = mnist
+    train, validation, test = prepared(mnist_dir, size=5000)
+    assert [x.shape for x, _ in (train, validation, test)] == [
+        (55000, 28, 28, 1), (5000, 28, 28, 1), (10000, 28, 28, 1),
+    ]
+    assert {x.dtype for x, _ in (train, validation, test)} == {np.dtype(np.float32)}
+    # pixels 0..255 scaled to [-1, 1]: the darkest -1, the brightest 1
+    assert [(x.min(), x.max()) for x, _ in (train, validation, test)] == [(-1, 1)] * 3
+    # the validation split is the LAST 5000 training images, in order
+    np.testing.assert_array_equal(validation[1], y_train[-5000:])
+    np.testing.assert_array_equal(train[1], y_train[:-5000])
+    np.testing.assert_array_equal(test[1], y_test)
+    np.testing.assert_array_equal(validation[0], scale_to_pm1(x_train[-5000:]))
+    np.testing.assert_array_equal(test[0][:100], scale_to_pm1(x_test[:100]))
+    smaller, held_out, _ = prepared(mnist_dir, size=1000)
+    assert (len(smaller[0]), len(held_out[0])) == (59000, 1000)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bnnbook import probe
-from bnnbook.probe import REFERENCE_RATE, Rate, describe, training_rate
+from bnnbook.bench import probe
+from bnnbook.bench.probe import REFERENCE_RATE, Rate, describe, training_rate
 from chapter_cache import BUDGETS, budget_report
 
 

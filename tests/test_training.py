@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import types
 import warnings
 
 import h5py
@@ -11,9 +12,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from bnnbook import training
 from bnnbook.artifacts import load, load_or_train, save, save_h5
 from bnnbook.models import binary_model
-from bnnbook.training import Recipe, batches, fit
+from bnnbook.training import Clock, EpochLog, Recipe, StepClock, batches, fit
 
 TINY = Recipe(epochs=1, batch_size=32, learning_rate=1e-2, schedule="cosine")
 
@@ -38,7 +40,11 @@ def test_schedules():
 
 def test_fit_prints_a_line_per_epoch_and_returns_the_history(data, capsys):
     two = Recipe(epochs=2, batch_size=32)
-    history = fit(binary_model(), two, *data, callbacks=[_Logs()], name="tiny")
+    clock = StepClock()
+    history = fit(binary_model(), two, *data, callbacks=[_Logs(), clock], name="tiny")
+    steps = 2 * len(data[0][0]) // 32  # 2 epochs of 64 examples at batch 32
+    assert len(clock.step_ends) == steps and len(clock.seconds) == 2
+    assert all(b > a for a, b in zip(clock.step_ends, clock.step_ends[1:]))
     keys = {"loss", "accuracy", "val_loss", "val_accuracy", "seconds", "extra"}
     assert set(history) == keys
     assert all(len(values) == 2 for values in history.values())
@@ -50,6 +56,32 @@ def test_fit_prints_a_line_per_epoch_and_returns_the_history(data, capsys):
         assert line.startswith(f"tiny  epoch {epoch + 1}/2  loss ")
         assert f"validation {history['val_accuracy'][epoch]:.2%}" in line
         assert line.endswith(f"  {seconds:.1f} s") and seconds > 0
+
+
+def test_step_clock_keeps_each_epochs_seconds_and_each_steps_end(monkeypatch):
+    ticks = iter([10.0, 11.0, 13.0, 14.5, 20.0, 20.5, 22.0])
+    monkeypatch.setattr(
+        training, "time", types.SimpleNamespace(perf_counter=lambda: next(ticks))
+    )
+    clock = StepClock()
+    clock.on_epoch_begin(0)  # 10
+    clock.on_train_batch_end(0)  # 11
+    clock.on_train_batch_end(1)  # 13
+    clock.on_epoch_end(0)  # 14.5
+    clock.on_epoch_begin(1)  # 20: time between epochs (validation) is not counted
+    clock.on_train_batch_end(0)  # 20.5
+    clock.on_epoch_end(1)  # 22
+    assert clock.seconds == [4.5, 2.0]
+    assert clock.step_ends == [11.0, 13.0, 20.5]
+    assert issubclass(EpochLog, Clock)  # fit's own log keeps the same seconds
+
+
+def test_an_epoch_clock_has_no_per_step_hook():
+    """Keras calls back into Python after every step only for a callback that
+    overrides a batch hook: the epoch clocks (fit's log, the probe) must not."""
+    assert not Clock()._implements_train_batch_hooks()
+    assert not EpochLog("tiny", 1)._implements_train_batch_hooks()
+    assert StepClock()._implements_train_batch_hooks()
 
 
 class _Logs(tf.keras.callbacks.Callback):
@@ -165,7 +197,8 @@ def test_a_printed_recipe_shows_the_knobs_only_where_they_are_set():
 
 
 def test_unknown_optimizer_is_refused_before_training():
-    with pytest.raises(ValueError, match="unknown optimizer 'sgd': use 'adam' or 'bop'"):
+    message = "unknown optimizer 'sgd': use 'adam' or 'bop'"
+    with pytest.raises(ValueError, match=message):
         Recipe(optimizer="sgd").optimizer_for(10)
 
 

@@ -1,0 +1,5 @@
+"""``python -m bnnbook.bench``: the benchmark command (:mod:`bnnbook.bench.cli`)."""
+
+from bnnbook.bench.cli import main
+
+main()
