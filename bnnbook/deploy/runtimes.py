@@ -1,8 +1,13 @@
-"""One ``predict(images) -> probabilities`` function per inference engine.
+"""How each engine runs: one ``predict(images) -> scores`` function per library, and
+one :class:`bnnbook.deploy.interface.Engine` per engine (its file, how the file is
+built, how it runs), registered in :data:`bnnbook.deploy.registry.ENGINES`.
 
 - Keras: the model's forward pass compiled with ``tf.function`` (Larq's QAT model
   computes in float32 with sign functions: a simulation, not binary arithmetic).
-- TensorFlow Lite: ``tf.lite.Interpreter`` on a float flatbuffer (XNNPACK by default).
+- TensorFlow Lite: LiteRT's interpreter (``ai_edge_litert``, TensorFlow Lite's runtime
+  under its new name; TensorFlow's own ``tf.lite.Interpreter`` is deprecated) on a
+  float or int8 flatbuffer, XNNPACK by default. TensorFlow's converter still writes
+  the files.
 - LCE: Larq Compute Engine's interpreter. Its converted models take one image at a time,
   so a batch runs as a loop over images inside the interpreter's ``predict``.
 - ONNX Runtime: an ONNX model (exported from PyTorch, chapter 7) on its CPU provider.
@@ -15,9 +20,11 @@ images, ``(batch, 28, 28, 1)`` float32.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from bnnbook.deploy.registry import Predict
+from bnnbook.deploy.interface import Config, Engine, Predict
 from bnnbook.quiet import native_output
 
 
@@ -32,11 +39,12 @@ def keras_predict(model) -> Predict:
 
 
 def tflite_predict(flatbuffer: bytes, batch: int, threads: int) -> Predict:
-    """A TensorFlow Lite interpreter for ``batch`` images, on ``threads`` threads."""
-    import tensorflow as tf
+    """LiteRT's TensorFlow Lite interpreter for ``batch`` images, on ``threads``
+    threads."""
+    from ai_edge_litert.interpreter import Interpreter  # no TensorFlow import
 
     with native_output():  # "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
-        interpreter = tf.lite.Interpreter(model_content=flatbuffer, num_threads=threads)
+        interpreter = Interpreter(model_content=flatbuffer, num_threads=threads)
         source = interpreter.get_input_details()[0]
         interpreter.resize_tensor_input(source["index"], [batch, *source["shape"][1:]])
         interpreter.allocate_tensors()
@@ -94,3 +102,96 @@ def onnx_predict(model: bytes, threads: int) -> Predict:
         return session.run(None, {source.name: images})[0]
 
     return predict
+
+
+class Keras(Engine):
+    """Keras 2 itself on an ``.h5`` file: a QAT model computes in float32 with sign
+    functions, a simulation, not binary arithmetic."""
+
+    def prepare(self, threads: int) -> None:
+        import tensorflow as tf  # its pools must be sized before any op runs
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+        import larq  # noqa: F401  (registers Larq's layers for load_model)
+
+    def write(self, model, path: Path, calibration: np.ndarray | None = None) -> Path:
+        from bnnbook.artifacts import save_h5
+
+        save_h5(model, path)
+        return Path(path)
+
+    def load(self, config: Config, batch: int) -> Predict:
+        import tensorflow as tf
+
+        return keras_predict(tf.keras.models.load_model(config.path, compile=False))
+
+
+class FloatTFLite(Engine):
+    """TensorFlow Lite (LiteRT's interpreter) on a float32 flatbuffer, XNNPACK by
+    default."""
+
+    def write(self, model, path: Path, calibration: np.ndarray | None = None) -> Path:
+        from bnnbook.deploy.convert import to_tflite
+
+        Path(path).write_bytes(to_tflite(model))
+        return Path(path)
+
+    def load(self, config: Config, batch: int) -> Predict:
+        return tflite_predict(Path(config.path).read_bytes(), batch, config.threads)
+
+    def sized_per_batch(self) -> bool:
+        return True
+
+
+class Int8TFLite(FloatTFLite):
+    """TensorFlow Lite on a full-integer flatbuffer, calibrated on training images."""
+
+    def write(self, model, path: Path, calibration: np.ndarray | None = None) -> Path:
+        from bnnbook.deploy.convert import to_int8
+
+        if calibration is None:
+            raise ValueError("an int8 file needs calibration images: pass training "
+                             "images as calibration=")
+        Path(path).write_bytes(to_int8(model, calibration))
+        return Path(path)
+
+
+class LCE(Engine):
+    """Larq Compute Engine on its flatbuffer: binary convolutions bit-packed. Dense
+    layers are written as convolutions first, the form LCE 0.16 binarizes
+    (:func:`bnnbook.deploy.convert.dense_as_conv`)."""
+
+    def write(self, model, path: Path, calibration: np.ndarray | None = None) -> Path:
+        from bnnbook.deploy.convert import dense_as_conv, to_lce
+
+        Path(path).write_bytes(to_lce(dense_as_conv(model)))
+        return Path(path)
+
+    def load(self, config: Config, batch: int) -> Predict:
+        return lce_predict(Path(config.path).read_bytes(), config.threads,
+                           config.indirect_bgemm, config.xnnpack)
+
+
+class ONNX(Engine):
+    """ONNX Runtime's CPU provider on an ONNX file exported from PyTorch (chapter 7)."""
+
+    def load(self, config: Config, batch: int) -> Predict:
+        return onnx_predict(Path(config.path).read_bytes(), config.threads)
+
+
+class BookEngine(Engine):
+    """The book's own engine (:mod:`bnnbook.engine`): XNOR-popcount compiled by Numba
+    on a packed model. It returns logits, not probabilities: the same argmax."""
+
+    def write(self, model, path: Path, calibration: np.ndarray | None = None) -> Path:
+        from bnnbook.engine import packed
+
+        packed.save(packed.pack_model(model), path)
+        return Path(path)
+
+    def load(self, config: Config, batch: int) -> Predict:
+        from bnnbook.engine import packed  # Numba, and no TensorFlow
+
+        model = packed.load(config.path)
+        return lambda images: packed.predict(model, images, config.threads)
