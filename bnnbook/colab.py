@@ -33,6 +33,14 @@ LCE_RUNTIME = "2026.07"
 
 LARQ = "larq==0.14.0"
 
+#: LiteRT, TensorFlow Lite's runtime packaged on its own: it runs the float and int8
+#: ``.tflite`` files (TensorFlow's ``tf.lite.Interpreter`` is deprecated).
+LITERT = "ai-edge-litert==2.3.0"
+
+#: The chapters that run on Colab's default runtime (Python 3.13, no LCE); the others
+#: stop there in their setup cell (:func:`lce_message`).
+RUN_WITHOUT_LCE = (1, 2, 3)
+
 #: Set to a version such as ``3.13`` to take that Python's path on another Python: the
 #: Colab-like test runs the default runtime's package set on this machine's Python.
 PYTHON_ENV_VAR = "BNNBOOK_COLAB_PYTHON"
@@ -73,8 +81,8 @@ def requirements(python: tuple[int, int], tensorflow: str) -> list[str]:
     in with ``--no-deps`` where this list has no numpy pin."""
     keras2 = tf_keras_requirement(tensorflow)
     if python > LCE_NEWEST_PYTHON:  # Larq without its deps: its numpy<2 pin cannot hold
-        return [keras2, "terminaltables>=3.1", "packaging"]
-    return [keras2, LARQ, "larq-compute-engine==0.16.0", "numpy<2"]
+        return [keras2, LITERT, "terminaltables>=3.1", "packaging"]
+    return [keras2, LITERT, LARQ, "larq-compute-engine==0.16.0", "numpy<2"]
 
 
 def lce_message(python: tuple[int, int]) -> str:
@@ -83,8 +91,15 @@ def lce_message(python: tuple[int, int]) -> str:
         f"This chapter needs Larq Compute Engine, which has no wheel for Python "
         f"{python[0]}.{python[1]} (Colab's default runtime): choose Runtime > Change "
         f"runtime type > Runtime version {LCE_RUNTIME} (Python 3.12), save, then "
-        "Runtime > Run all. Chapters 1-3 run on the default runtime."
+        f"Runtime > Run all. Chapters {_listed(RUN_WITHOUT_LCE)} run on the default "
+        "runtime."
     )
+
+
+def _listed(numbers: tuple[int, ...]) -> str:
+    """``(1, 2, 3, 8)`` as ``"1, 2, 3 and 8"``."""
+    words = [str(n) for n in numbers]
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
 
 
 def numpy_changed() -> bool:

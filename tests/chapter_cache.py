@@ -8,11 +8,12 @@ page). ``jupyter-book build`` (``execute_notebooks: cache``) then finds every ch
 cached and only renders it: ``tests/test_book.py`` builds the book so and checks that
 the build executed nothing.
 
-The plugin also runs the book's tests in that order (unit tests, chapters, the Colab-like
-test, the build, the browser). Before the first chapter it measures this machine's training rate in a
-fresh process (``python -m bnnbook.bench.probe``), and it ends the run with each chapter's
-execution time here, scaled to the reference machine the budgets are stated for, and
-against its budget. That is a report, not a test: nothing fails on time.
+The plugin also runs the book's tests in that order (unit tests, chapters, the
+Colab-like test, the build, the browser). Before the first chapter it measures this
+machine's training rate in a fresh process (``python -m bnnbook.bench.probe``), and it
+ends the run with each chapter's execution time here, scaled to the reference machine
+the budgets are stated for, and against its budget. That is a report, not a test:
+nothing fails on time.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ from bnnbook.bench.probe import REFERENCE_RATE, Rate, describe
 #: Each chapter's execution budget on the reference machine (DEVELOPERS.md: the slowest
 #: CI machine seen), in seconds. The summary reports against it; no test fails on time.
 BUDGETS = {
-    "01": 30, "02": 180, "03": 300, "04": 300, "05": 300, "06": 720, "07": 480, "08": 300,
-    "09": 720,
+    "01": 30, "02": 180, "03": 300, "04": 300, "05": 300, "06": 720, "07": 480,
+    "08": 300, "09": 720,
 }
 
 #: Test files that need the chapters executed first (their models, the build), or the

@@ -130,7 +130,7 @@ def test_measure_fresh_reports_a_failing_engine_clearly(tmp_path):
     config = ENGINES["lce"].config(missing, label="broken")
     with pytest.raises(
         RuntimeError,
-        match="(?s)^benchmark of 'broken' failed: .*new Python.*FileNotFoundError.*missing",
+        match="(?s)^benchmark of 'broken' failed: .*FileNotFoundError.*missing",
     ):
         measure.measure_fresh(config, batch=2)
 

@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> None:
             binary: {
                 other: width_sweep.crossover(widths, binary, other) for other in rivals
             }
-            for binary, rivals in width_sweep.RIVALS.items()
+            for binary, rivals in width_sweep.rivals(widths).items()
         },
         "ceiling": {**dataclasses.asdict(peak), "flags": sorted(peak.flags)},
     }

@@ -26,15 +26,21 @@ import numpy as np
 
 from bnnbook.bench import forked, rounds
 from bnnbook.bench.ceiling import Ceiling
-from bnnbook.deploy.registry import ENGINES, write
+from bnnbook.deploy.registry import ENGINES, available, write
 
 #: Channels in (and out) of the sweep's convolution.
 CHANNELS = (64, 256, 1024)
 #: The input map's height and width (the output's is 2 less: 3x3, "valid").
 MAP = 12
 
-#: The engines of the sweep, by registry key.
+#: The engines of the sweep, by registry key; a runtime without one of them (LCE on
+#: Python 3.13) sweeps the others (:func:`engines`).
 KEYS = ("float", "int8", "lce", "bnnbook")
+
+
+def engines(rows: list[dict] | None = None) -> tuple[str, ...]:
+    """The engines of :data:`KEYS` this runtime has, or those ``rows`` measured."""
+    return tuple(rows[0]["latency"]) if rows else available(KEYS)
 
 
 def macs(channels: int, size: int = MAP) -> int:
@@ -64,7 +70,7 @@ def write_models(directory: Path, channels: int, size: int = MAP) -> dict[str, P
     ])
     calibration = np.random.default_rng(0).uniform(-1, 1, (8, *shape))
     stem = directory / f"conv{channels}x{size}"
-    return write(KEYS, full, binary, stem, calibration.astype(np.float32))
+    return write(engines(), full, binary, stem, calibration.astype(np.float32))
 
 
 def conv_sweep(
@@ -82,10 +88,10 @@ def conv_sweep(
     seconds) and ``latency_rounds`` per engine key (each round's median, seconds).
     """
     directory.mkdir(parents=True, exist_ok=True)
-    configs = {}
+    keys, configs = engines(), {}
     for c in channels:
         paths = write_models(directory, c, size)
-        for key in KEYS:
+        for key in keys:
             configs[c, key] = ENGINES[key].config(
                 paths[key], label=f"{ENGINES[key].label}, {c} channels",
                 shape=(size, size, c),
@@ -96,13 +102,13 @@ def conv_sweep(
     timed = dict(zip(configs, results))
     rows = []
     for c in channels:
-        latency = {key: timed[c, key]["latency"] for key in KEYS}
+        latency = {key: timed[c, key]["latency"] for key in keys}
         rows.append({
             "channels": c,
             "size": size,
             "macs": macs(c, size),
             "latency": latency,
-            "latency_rounds": {key: timed[c, key]["latency_rounds"] for key in KEYS},
+            "latency_rounds": {key: timed[c, key]["latency_rounds"] for key in keys},
         })
     return rows
 
@@ -127,13 +133,13 @@ def table(rows: list[dict], ceiling: Ceiling, hz: float | None) -> str:
     second (``?`` where the clock is unknown)."""
     from bnnbook.plots import markdown_table
 
-    own = peaks(ceiling)
+    own, keys = peaks(ceiling), engines(rows)
     header = ["channels", "M MACs", *(f"{ENGINES[key].label}: G MACs/s (% of peak)"
-                                       for key in KEYS)]
+                                       for key in keys)]
     lines = [header]
     for row in rows:
         cells = [row["channels"], f"{row['macs'] / 1e6:,.0f}"]
-        for key in KEYS:
+        for key in keys:
             per_second = rate(row, key)
             share = f"{per_second / hz / own[key]:.0%}" if hz else "?"
             cells.append(f"{per_second / 1e9:,.1f} ({share})")

@@ -21,15 +21,29 @@ import numpy as np
 
 from bnnbook.bench import forked, rounds
 from bnnbook.bench.rounds import Ratio, Spread
-from bnnbook.deploy.registry import ENGINES, write
+from bnnbook.deploy.registry import ENGINES, available, write
+from bnnbook.verdict import Verdict
 
 #: Channel multipliers of the width sweep: 32-64-64 channels at 1x, 256-512-512 at 8x.
 WIDTHS = (1, 2, 4, 8)
 
-#: The engines of the width sweep, by registry key.
+#: The engines of the width sweep, by registry key; a runtime without one of them
+#: (LCE on Python 3.13) sweeps the others (:func:`engines`).
 KEYS = ("float", "int8", "lce", "bnnbook")
 #: The binary engines, and the engines each is compared with.
 RIVALS = {"lce": ("float", "int8"), "bnnbook": ("float", "int8", "lce")}
+
+
+def engines(rows: list[dict] | None = None) -> tuple[str, ...]:
+    """The engines of :data:`KEYS` this runtime has, or those ``rows`` measured."""
+    return tuple(rows[0]["latency"]) if rows else available(KEYS)
+
+
+def rivals(rows: list[dict] | None = None) -> dict[str, tuple[str, ...]]:
+    """:data:`RIVALS` among :func:`engines`."""
+    present = engines(rows)
+    return {binary: tuple(other for other in others if other in present)
+            for binary, others in RIVALS.items() if binary in present}
 
 
 def width_sweep(
@@ -55,12 +69,13 @@ def width_sweep(
     from bnnbook.models import INPUT_SHAPE, binary_model, float_model
 
     directory.mkdir(parents=True, exist_ok=True)
+    keys = engines()
     rng = np.random.default_rng(seed)
     calibration = rng.uniform(-1, 1, (32, *INPUT_SHAPE)).astype(np.float32)
     rows, configs = [], {}
     for width in widths:
         full, binary = float_model(width), binary_model(width)
-        paths = write(KEYS, full, binary, directory / f"width{width}", calibration)
+        paths = write(keys, full, binary, directory / f"width{width}", calibration)
         rows.append({
             "width": width,
             "float_macs": lq.models.ModelProfile(full).op_count("mac", 32),
@@ -69,20 +84,20 @@ def width_sweep(
             ),
             "bytes": {key: path.stat().st_size for key, path in paths.items()},
         })
-        for key in KEYS:
+        for key in keys:
             configs[width, key] = ENGINES[key].config(
                 paths[key], label=f"{ENGINES[key].label}, {width}x"
             )
     results = forked.compare(list(configs.values()), n_rounds, repeats=repeats)
     timed = {key: result["latency_rounds"] for key, result in zip(configs, results)}
     for row in rows:
-        own = {key: timed[row["width"], key] for key in KEYS}
+        own = {key: timed[row["width"], key] for key in keys}
         row["latency"] = {key: asdict(rounds.spread(t)) for key, t in own.items()}
         row["speedup"] = {
             binary: {
-                other: asdict(rounds.ratio(own[other], own[binary])) for other in rivals
+                other: asdict(rounds.ratio(own[other], own[binary])) for other in others
             }
-            for binary, rivals in RIVALS.items()
+            for binary, others in rivals().items()
         }
     return rows
 
@@ -93,7 +108,7 @@ def crossover(rows: list[dict], binary: str, other: str) -> int | None:
     (:func:`bnnbook.bench.rounds.verdict`), or ``None``."""
     for row in rows:
         speedup = Ratio(**row["speedup"][binary][other])
-        if rounds.verdict(speedup.inverse()) == "faster":
+        if rounds.verdict(speedup.inverse()) is Verdict.FASTER:
             return row["width"]
     return None
 
@@ -104,17 +119,18 @@ def width_table(rows: list[dict]) -> str:
     each engine's file size (KiB), one labelled column per engine."""
     from bnnbook.plots import markdown_table
 
-    labels = [ENGINES[key].label for key in KEYS]
+    keys = engines(rows)
+    labels = [ENGINES[key].label for key in keys]
     latency = [["width", "binary MACs", *(f"{label} (µs)" for label in labels)]]
     size = [["width", *(f"{label} (KiB)" for label in labels)]]
     for row in rows:
         latency.append([
             f"{row['width']}x",
             f"{row['binary_macs'] / 1e6:,.1f} M",
-            *(rounds.format_us(Spread(**row["latency"][key])) for key in KEYS),
+            *(rounds.format_us(Spread(**row["latency"][key])) for key in keys),
         ])
         size.append([f"{row['width']}x",
-                     *(f"{row['bytes'][key] / 1024:,.1f}" for key in KEYS)])
+                     *(f"{row['bytes'][key] / 1024:,.1f}" for key in keys)])
     return markdown_table(latency) + "\n\n" + markdown_table(size)
 
 
@@ -123,13 +139,14 @@ def speedup_table(rows: list[dict], binary: str) -> str:
     (their time over its, per round: median [range]: verdict), per width."""
     from bnnbook.plots import markdown_table
 
-    table = [["width", *(f"over {ENGINES[other].label}" for other in RIVALS[binary])]]
+    others = rivals(rows)[binary]
+    table = [["width", *(f"over {ENGINES[other].label}" for other in others)]]
     for row in rows:
         table.append([
             f"{row['width']}x",
             *(
                 rounds.speedup_text(Ratio(**row["speedup"][binary][other]))
-                for other in RIVALS[binary]
+                for other in others
             ),
         ])
     return markdown_table(table)

@@ -14,7 +14,6 @@ import dataclasses
 import warnings
 
 import larq as lq
-import larq_compute_engine as lce
 import numpy as np
 import tensorflow as tf
 from tensorflow.lite.python import schema_py_generated as schema
@@ -68,7 +67,8 @@ def to_lce(model: tf.keras.Model) -> bytes:
     """A Larq Compute Engine flatbuffer of a Larq model (binary layers bit-packed).
 
     Raises:
-        ConversionError: ``model`` is not a Keras 2 (``tf.keras``) model, or LCE failed.
+        ConversionError: ``model`` is not a Keras 2 (``tf.keras``) model, LCE is not
+            installed, or LCE failed.
     """
     if not isinstance(model, tf.keras.Model):
         raise ConversionError(
@@ -77,6 +77,14 @@ def to_lce(model: tf.keras.Model) -> bytes:
             "with tf.keras after `import bnnbook` (not with `import keras`, which is "
             "Keras 3)."
         )
+    try:
+        import larq_compute_engine as lce  # only where LCE installs (Python <= 3.12)
+    except ImportError as error:
+        raise ConversionError(
+            "Larq Compute Engine is not installed in this runtime (it has no wheel for "
+            "Python 3.13 and later): use Python 3.11 or 3.12, or deploy the binarized "
+            "model with the book's engine (bnnbook.engine.packed)."
+        ) from error
     try:
         return lce.convert_keras_model(model)
     except Exception as error:  # LCE raises ValueError, RuntimeError or MLIR errors
